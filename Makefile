@@ -1,0 +1,58 @@
+# Green-card front desk. Two environments: .venv (the project, Python 3.11+) and .venv-rasa (Rasa 3.6, Python 3.10).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(VENV)/bin/python
+RASA := $(RASA_VENV)/bin/rasa
+MODEL := models/frontdesk.tar.gz
+TRAIN_INPUTS := config.yml domain.yml frontdesk/text.py $(shell find nlu -type f -not -path '*/__pycache__/*' -not -name '*.pyc' 2>/dev/null)
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export RASA_TELEMETRY_ENABLED := false
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup train serve demo test lint format clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed  ## create both environments (fast when nothing changed)
+
+$(VENV)/.installed: requirements/app.txt requirements/dev.txt
+	@test -x $(PY) || "$$(scripts/find-python project)" -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.txt
+	@test -x $(RASA_VENV)/bin/python || "$$(scripts/find-python rasa)" -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install --quiet pip==24.2
+	$(RASA_VENV)/bin/python -m pip install --quiet -r requirements/rasa.txt
+	@touch $@
+
+train: $(MODEL)  ## train the Rasa model (skipped when its inputs have not changed)
+
+# --force: Rasa's cache does not notice a changed jieba dictionary; make already decides when to train.
+$(MODEL): $(RASA_VENV)/.installed $(TRAIN_INPUTS)
+	PYTHONPATH=$(CURDIR) $(RASA) train --data nlu/data --config config.yml --domain domain.yml \
+		--out models --fixed-model-name frontdesk --force --quiet
+
+serve: setup train  ## run the front desk in the foreground (Rasa, actions, and the bot if TELEGRAM_BOT_TOKEN is set)
+	$(PY) -m frontdesk.serve
+
+demo: setup train  ## the front desk plus a chat in this terminal
+	$(PY) -m frontdesk.serve --chat
+
+test: setup train  ## lint, unit and integration tests (SQLite, and PostgreSQL at TEST_DATABASE_URL)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
+
+lint:  ## ruff check and format check
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format:  ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+clean:  ## remove the trained model, caches and local data (not the environments)
+	rm -rf models .rasa var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Channels of the front desk: Telegram (python-telegram-bot) and the local terminal chat."""

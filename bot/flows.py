@@ -1,0 +1,107 @@
+"""A talent's turn, whatever the channel: clean the text, ask Rasa, and never lose the question."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.messages import render
+from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from frontdesk.database import session_scope
+from frontdesk.text import detect_language, normalize
+from tickets import service as ticket_service
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A talent's message as the channel received it and as NLU gets it."""
+
+    full_text: str
+    nlu_text: str
+    language: str
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.nlu_text) < len(self.full_text)
+
+
+def prepare_inbound(raw: str, *, limit: int) -> Inbound | None:
+    """The message cut to `limit` characters for NLU; None when no text is left after cleaning."""
+    full_text = normalize(raw)
+    if not full_text:
+        return None
+    return Inbound(
+        full_text=full_text, nlu_text=full_text[:limit].rstrip(), language=detect_language(full_text)
+    )
+
+
+def _save_question(*, channel: str, sender_id: str, inbound: Inbound, reason: str) -> str:
+    with session_scope() as session:
+        ticket = ticket_service.create_ticket(
+            session,
+            channel=channel,
+            sender_id=sender_id,
+            question=inbound.full_text,
+            reason=reason,
+            transcript=[{"who": "talent", "text": inbound.full_text}],
+        )
+        return ticket.id
+
+
+def _keep_full_text(*, ticket_id: str, inbound: Inbound) -> None:
+    with session_scope() as session:
+        ticket_service.set_question(session, ticket_id=ticket_id, question=inbound.full_text)
+
+
+async def talent_turn(
+    client: RasaClient, *, channel: str, sender_id: str, raw_text: str, limit: int
+) -> list[BotMessage]:
+    """Everything the talent should see in answer to `raw_text`."""
+    inbound = prepare_inbound(raw_text, limit=limit)
+    if inbound is None:
+        language = detect_language(raw_text)
+        log.info("empty message from %s", sender_id)
+        return [BotMessage(text=render("empty_message", language))]
+    notices: list[BotMessage] = []
+    if inbound.truncated:
+        log.info(
+            "long message from %s: %d characters, NLU reads %d", sender_id, len(inbound.full_text), limit
+        )
+        notices.append(
+            BotMessage(text=render("truncated", inbound.language, length=len(inbound.full_text), limit=limit))
+        )
+    try:
+        replies = await client.send(sender_id, inbound.nlu_text)
+    except RasaUnavailable as exc:
+        log.error("assistant unavailable for %s: %s", sender_id, exc)
+        return [await _saved_as_ticket(channel=channel, sender_id=sender_id, inbound=inbound)]
+    if inbound.truncated:
+        for reply in replies:
+            if reply.custom and reply.custom.get("type") == "ticket":
+                await asyncio.to_thread(_keep_full_text, ticket_id=reply.custom["ticket_id"], inbound=inbound)
+    return notices + replies
+
+
+async def _saved_as_ticket(*, channel: str, sender_id: str, inbound: Inbound) -> BotMessage:
+    """The question kept as a ticket while the assistant is down (or, if even that fails, a phone number)."""
+    try:
+        ticket_id = await asyncio.to_thread(
+            _save_question,
+            channel=channel,
+            sender_id=sender_id,
+            inbound=inbound,
+            reason="assistant_unavailable",
+        )
+    except SQLAlchemyError:
+        log.exception("could not save the question of %s as a ticket", sender_id)
+        return BotMessage(text=render("assistant_unavailable", inbound.language, ticket_id=None))
+    log.info("question of %s saved as ticket %s", sender_id, ticket_id)
+    return BotMessage(
+        text=render("assistant_unavailable", inbound.language, ticket_id=ticket_id),
+        custom={"type": "ticket", "ticket_id": ticket_id, "status": "open"},
+    )

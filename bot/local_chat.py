@@ -1,0 +1,77 @@
+"""Interactive chat in the terminal, through the same REST channel and flows as Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+
+from bot.flows import talent_turn
+from bot.messages import html_to_plain
+from bot.rasa_client import BotMessage, RasaClient
+from frontdesk.config import Settings
+
+PROMPT = "您 > "
+BANNER = (
+    "人才绿卡服务窗口 · 本地对话 (local chat)\n"
+    "输入问题后回车；输入按钮前的数字即点按该按钮；Ctrl-D 或 /quit 退出。\n"
+    "Type a question and press Enter; type a button's number to press it; Ctrl-D or /quit to leave.\n"
+)
+
+
+def show(messages: list[BotMessage]) -> list[dict[str, str]]:
+    """Print the bot's messages; return the buttons now on screen."""
+    buttons: list[dict[str, str]] = []
+    for message in messages:
+        if message.text:
+            print("\n前台 > " + html_to_plain(message.text).replace("\n", "\n       "))
+        if message.buttons:
+            buttons = message.buttons
+            for number, button in enumerate(buttons, start=1):
+                print(f"       [{number}] {button['title']}")
+    print()
+    return buttons
+
+
+async def chat(settings: Settings, *, sender_id: str | None = None) -> None:
+    """Read lines from the terminal until end of input and answer each one."""
+    sender_id = sender_id or f"local:{uuid.uuid4().hex[:12]}"
+    client = RasaClient(
+        settings.rasa_base_url,
+        timeout=settings.rasa_timeout_seconds,
+        token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
+    )
+    print(BANNER)
+    buttons: list[dict[str, str]] = []
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            try:
+                line = await loop.run_in_executor(None, input, PROMPT)
+            except EOFError:
+                break
+            if line.strip() in {"/quit", "/exit"}:
+                break
+            choice = line.strip()
+            if choice.isdigit() and 1 <= int(choice) <= len(buttons):
+                line = buttons[int(choice) - 1]["payload"]
+            messages = await talent_turn(
+                client, channel="local", sender_id=sender_id, raw_text=line, limit=settings.max_message_chars
+            )
+            buttons = show(messages)
+    finally:
+        await client.close()
+    print("再见 / Goodbye")
+
+
+def main() -> None:
+    from frontdesk.config import get_settings
+
+    try:
+        asyncio.run(chat(get_settings()))
+    except KeyboardInterrupt:
+        print("\n再见 / Goodbye", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

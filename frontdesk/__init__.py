@@ -1,0 +1,1 @@
+"""Shared plumbing of the front desk: configuration, database, language, process supervision."""

@@ -1,0 +1,53 @@
+"""Configuration from environment variables (and a `.env` file), each with a local default."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    """Validated settings of every front-desk process."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{VAR_DIR / 'frontdesk.db'}",
+        description="SQLAlchemy URL of the front desk's database.",
+    )
+    rasa_port: int = Field(default=5005, ge=1, le=65535)
+    rasa_url: str | None = Field(
+        default=None, description="Base URL of the Rasa server; default http://127.0.0.1:RASA_PORT."
+    )
+    rasa_token: SecretStr | None = Field(
+        default=None, description="When set, Rasa's HTTP API requires this token."
+    )
+    rasa_timeout_seconds: float = Field(default=10.0, gt=0)
+    actions_port: int = Field(default=5055, ge=1, le=65535)
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    staff_chat_id: int | None = None
+    window_phone: str = Field(
+        default="0909-2222000", description="Phone number of the service window, quoted in replies."
+    )
+    max_message_chars: int = Field(default=1000, ge=50, description="Text beyond this is not sent to NLU.")
+
+    @property
+    def rasa_base_url(self) -> str:
+        return (self.rasa_url or f"http://127.0.0.1:{self.rasa_port}").rstrip("/")
+
+    @property
+    def actions_webhook_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}/webhook"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,227 @@
+"""Process supervisor: database ready, then the action server, the Rasa server and (with a token) the bot.
+
+`python -m frontdesk.serve` runs them in the foreground until Ctrl-C or SIGTERM;
+`--chat` also opens the local terminal chat and stops everything when the chat ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from frontdesk.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
+from frontdesk.database import get_engine
+from frontdesk.migrate import prepare_database
+
+log = logging.getLogger("frontdesk.serve")
+
+MODEL_PATH = PROJECT_ROOT / "models" / "frontdesk.tar.gz"
+RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+READY_TIMEOUT_SECONDS = 240
+STOP_GRACE_SECONDS = 10
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class StartupError(RuntimeError):
+    """A service could not be started; the message says what to do."""
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log_path: Path | None
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        output = None
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            output = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,
+        )
+        log.info("%s started (pid %d)%s", self.name, self.process.pid, self.log_hint())
+
+    def log_hint(self) -> str:
+        return f", log: {self.log_path}" if self.log_path else ""
+
+    def exited(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        log.info("%s stopped", self.name)
+
+
+def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=settings.database_url,
+        SANIC_HOST="127.0.0.1",
+        ACTION_ENDPOINT_URL=settings.actions_webhook_url,
+        PYTHONPATH=str(PROJECT_ROOT),
+    )
+    rasa_command = [
+        str(RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(settings.rasa_port),
+        "--model", str(MODEL_PATH), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+    ]  # fmt: skip
+    if settings.rasa_token:
+        rasa_command += ["--auth-token", settings.rasa_token.get_secret_value()]
+    services = [
+        Service(
+            "action server",
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+            env,
+            log_dir / "actions.log" if log_dir else None,
+        ),
+        Service("rasa server", rasa_command, env, log_dir / "rasa.log" if log_dir else None),
+    ]
+    if settings.telegram_bot_token:
+        services.append(
+            Service(
+                "telegram bot", [sys.executable, "-m", "bot"], env, log_dir / "bot.log" if log_dir else None
+            )
+        )
+    return services
+
+
+def _check_prerequisites() -> None:
+    if not RASA_BIN.exists():
+        raise StartupError(f"Rasa is not installed at {RASA_BIN}; run `make setup`.")
+    if not MODEL_PATH.exists():
+        raise StartupError(f"No trained model at {MODEL_PATH}; run `make train`.")
+
+
+def wait_until_ready(
+    settings: Settings, services: list[Service], *, timeout: float = READY_TIMEOUT_SECONDS
+) -> float:
+    """Block until Rasa reports a loaded model and the action server answers; returns the seconds waited."""
+    started = time.monotonic()
+    params = {"token": settings.rasa_token.get_secret_value()} if settings.rasa_token else None
+    pending = {
+        "rasa": f"{settings.rasa_base_url}/status",
+        "actions": f"http://127.0.0.1:{settings.actions_port}/health",
+    }
+    while pending:
+        for service in services:
+            if (code := service.exited()) is not None:
+                raise StartupError(f"{service.name} exited with code {code}{service.log_hint()}")
+        for name, url in list(pending.items()):
+            try:
+                response = httpx.get(url, params=params if name == "rasa" else None, timeout=2)
+                if response.status_code == 200 and (name != "rasa" or response.json().get("model_id")):
+                    del pending[name]
+            except (httpx.HTTPError, ValueError):
+                pass
+        if time.monotonic() - started > timeout:
+            raise StartupError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
+        if pending:
+            time.sleep(0.5)
+    return time.monotonic() - started
+
+
+def _log_to_file(path: Path) -> Path:
+    """Send this process's log to `path`, keeping the terminal for the chat."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    return path
+
+
+def _supervise(services: list[Service], stop_requested: list[bool]) -> None:
+    while not stop_requested:
+        for service in services:
+            if (code := service.exited()) is not None:
+                raise StartupError(f"{service.name} exited unexpectedly with code {code}{service.log_hint()}")
+        time.sleep(1)
+
+
+def run(*, with_chat: bool) -> int:
+    settings = get_settings()
+    _check_prerequisites()
+    published = prepare_database(get_engine())
+    log.info("database ready: %s (%d articles newly published)", settings.database_url, published)
+    services = build_services(settings, log_dir=VAR_DIR / "log" if with_chat else None)
+    stop_requested: list[bool] = []
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stop_requested.append(True)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        for service in services:
+            service.start()
+        log.info("waiting for the Rasa server to load its model (about a minute)...")
+        seconds = wait_until_ready(settings, services)
+        log.info(
+            "front desk ready in %.1f s: Rasa %s, actions :%d",
+            seconds,
+            settings.rasa_base_url,
+            settings.actions_port,
+        )
+        if with_chat:
+            from bot.local_chat import chat
+
+            log.info("from now on this process logs to %s", _log_to_file(VAR_DIR / "log" / "frontdesk.log"))
+            asyncio.run(chat(settings))
+        else:
+            _supervise(services, stop_requested)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    except StartupError as exc:
+        log.error("%s", exc)
+        return 1
+    finally:
+        for service in reversed(services):
+            service.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--chat", action="store_true", help="also open the local terminal chat")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        sys.exit(run(with_chat=args.chat))
+    except StartupError as exc:
+        log.error("%s", exc)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Text normalisation shared by every channel and the NLU pipeline (no heavy imports here)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def _convert_t2s(text: str) -> str:
+    """Traditional to simplified, keeping the length (phrase conversion falls back to characters)."""
+    converted = _t2s().convert(text)
+    if len(converted) == len(text):
+        return converted
+    return "".join(ch if len(c := _t2s().convert(ch)) != 1 else c for ch in text)
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Normalised text and, for each input position (plus the end), where it lands in the output.
+
+    Simplified Chinese, half-width forms (NFKC), no control characters, single spaces, no edge spaces.
+    """
+    out: list[str] = []
+    positions: list[int] = []
+    for ch in text:
+        positions.append(len(out))
+        if ch.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+        elif unicodedata.category(ch)[0] != "C":
+            for piece in unicodedata.normalize("NFKC", ch):
+                if piece.isspace():
+                    if out and out[-1] != " ":
+                        out.append(" ")
+                else:
+                    out.append(piece)
+    positions.append(len(out))
+    if out and out[-1] == " ":
+        out.pop()
+        positions = [min(position, len(out)) for position in positions]
+    return _convert_t2s("".join(out)), positions
+
+
+def normalize(text: str) -> str:
+    """Simplified Chinese, half-width forms, no control characters, single spaces."""
+    return normalize_with_offsets(text)[0]
+
+
+def detect_language(text: str) -> str:
+    """'zh' when the text has Chinese characters, 'en' when it is Latin words only, else 'zh'."""
+    if _CJK.search(text):
+        return "zh"
+    if _LATIN_WORD.search(text):
+        return "en"
+    return "zh"
+
+
+TELEGRAM_MESSAGE_LIMIT = 4096
+_ENTITY_TAIL = re.compile(r"&[#\w]{0,8}$")
+
+
+def _cut_point(text: str, limit: int) -> int:
+    """Where to cut so the head fits `limit`: at a paragraph, line or sentence, never inside an entity."""
+    window = text[:limit]
+    for separator in ("\n\n", "\n", "。", ". ", " "):
+        position = window.rfind(separator)
+        if position >= limit // 2:
+            return position + len(separator)
+    tail = _ENTITY_TAIL.search(window)
+    return tail.start() if tail else limit
+
+
+def split_message(text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> list[str]:
+    """Split a message into parts of at most `limit` characters at natural boundaries."""
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = _cut_point(rest, limit)
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts

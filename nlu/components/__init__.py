@@ -1,0 +1,1 @@
+"""Custom Rasa pipeline components (loaded by Rasa in its own environment)."""

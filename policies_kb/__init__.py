@@ -1,0 +1,1 @@
+"""Policy knowledge base: versioned, eligibility-aware articles and the answers built from them."""

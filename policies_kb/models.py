@@ -1,0 +1,64 @@
+"""Database tables of the knowledge base: articles and their immutable versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from frontdesk.database import Base
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class VersionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+    RETIRED = "retired"
+
+
+class Article(Base):
+    """A policy article; its text lives in its versions."""
+
+    __tablename__ = "kb_articles"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    versions: Mapped[list[ArticleVersion]] = relationship(
+        back_populates="article", order_by="ArticleVersion.version"
+    )
+
+
+class ArticleVersion(Base):
+    """One version of an article. Content is never changed once written; only the status moves."""
+
+    __tablename__ = "kb_article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("kb_articles.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[VersionStatus] = mapped_column(
+        Enum(VersionStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        index=True,
+    )
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    source_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80))
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    published_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+    article: Mapped[Article] = relationship(back_populates="versions")

@@ -1,0 +1,65 @@
+"""The real stack on loopback: Rasa server and action server on free ports, a fresh SQLite database."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from frontdesk import database
+from frontdesk.config import Settings, get_settings
+from frontdesk.migrate import prepare_database
+from frontdesk.serve import MODEL_PATH, RASA_BIN, build_services, wait_until_ready
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    engine: Engine
+    log_dir: Path
+
+    def say(self, sender: str, text: str) -> list[dict]:
+        response = httpx.post(
+            f"{self.settings.rasa_base_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not RASA_BIN.exists() or not MODEL_PATH.exists():
+        pytest.fail("the Rasa environment or model is missing: run `make setup train` (make test does)")
+    folder = tmp_path_factory.mktemp("stack")
+    url = f"sqlite:///{folder / 'frontdesk.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        for cached in (get_settings, database.get_engine, database.get_sessionmaker):
+            cached.cache_clear()
+        settings = Settings(database_url=url, rasa_port=free_port(), actions_port=free_port())
+        engine = database.get_engine()
+        prepare_database(engine)
+        services = build_services(settings, log_dir=folder)
+        try:
+            for service in services:
+                service.start()
+            wait_until_ready(settings, services)
+            yield Stack(settings=settings, engine=engine, log_dir=folder)
+        finally:
+            for service in reversed(services):
+                service.stop()
+            for cached in (get_settings, database.get_engine, database.get_sessionmaker):
+                cached.cache_clear()

@@ -1,0 +1,114 @@
+"""Conversations through the real Rasa server, action server and database."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy.orm import Session
+
+from bot.flows import talent_turn
+from bot.rasa_client import RasaClient
+from tests.integration.conftest import free_port
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.integration
+
+
+def sender() -> str:
+    return f"test:{uuid.uuid4().hex[:8]}"
+
+
+def customs(messages: list[dict]) -> list[dict]:
+    return [m["custom"] for m in messages if "custom" in m]
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def test_housing_question_is_answered_from_the_knowledge_base_with_its_source(stack):
+    messages = stack.say(sender(), "博乐市的人才公寓怎么申请？")
+    answer = [c for c in customs(messages) if c["type"] == "kb_answer"]
+    assert answer and answer[0]["topic"] == "housing"
+    assert answer[0]["article_id"] == "talent-apartment-bole" and answer[0]["version"] >= 1
+    assert "依据：《" in texts(messages) and "第1版" in texts(messages)
+
+
+def test_asking_for_a_person_opens_a_ticket_that_is_in_the_database(stack):
+    talent = sender()
+    messages = stack.say(talent, "我要找人工")
+    tickets = [c for c in customs(messages) if c["type"] == "ticket"]
+    assert tickets and tickets[0]["status"] == "open"
+    ticket_id = tickets[0]["ticket_id"]
+    assert ticket_id in texts(messages)
+    with Session(stack.engine) as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None and ticket.sender_id == talent and "我要找人工" in ticket.question
+
+
+def test_weather_gets_a_polite_out_of_scope_reply(stack):
+    messages = stack.say(sender(), "今天天气怎么样")
+    assert "不在人才绿卡服务窗口的服务范围内" in texts(messages)
+    assert not [c for c in customs(messages) if c["type"] in {"kb_answer", "ticket"}]
+
+
+def test_a_detail_asked_for_completes_the_question(stack):
+    talent = sender()
+    first = stack.say(talent, "人才公寓怎么申请")
+    asked = [c for c in customs(first) if c["type"] == "ask_detail"]
+    assert asked and asked[0]["detail"] == "district"
+    button = next(b for m in first for b in m.get("buttons", []) if "精河县" in b["payload"])
+    second = stack.say(talent, button["payload"])
+    answer = [c for c in customs(second) if c["type"] == "kb_answer"]
+    assert answer and answer[0]["article_id"] == "talent-apartment-jinghe"
+
+
+def test_english_question_gets_an_english_answer(stack):
+    messages = stack.say(sender(), "How can I apply for a talent apartment in Bole?")
+    assert [c for c in customs(messages) if c["type"] == "kb_answer"]
+    assert "Source:" in texts(messages)
+
+
+@pytest.fixture
+async def client(stack):
+    client = RasaClient(stack.settings.rasa_base_url, timeout=30)
+    yield client
+    await client.close()
+
+
+async def test_empty_and_control_character_messages_get_a_clear_reply(client):
+    for raw in ["", "   ", "\x00\x07\x1b"]:
+        replies = await talent_turn(client, channel="test", sender_id=sender(), raw_text=raw, limit=1000)
+        assert len(replies) == 1 and "没有可以识别的文字" in replies[0].text
+
+
+async def test_ten_thousand_characters_are_read_from_the_start_and_kept_whole(client, stack):
+    raw = "我要找人工。" + "我的情况比较复杂" * 1250
+    replies = await talent_turn(client, channel="test", sender_id=sender(), raw_text=raw, limit=1000)
+    assert "前1000字" in replies[0].text
+    ticket_id = next(r.custom["ticket_id"] for r in replies if r.custom and r.custom["type"] == "ticket")
+    with Session(stack.engine) as session:
+        assert len(session.get(Ticket, ticket_id).question) == len(raw)
+
+
+async def test_html_and_sql_in_text_are_harmless(stack):
+    messages = stack.say(sender(), "<script>alert(1)</script>'; DROP TABLE tickets; --")
+    assert messages and "<script>" not in texts(messages)
+    with Session(stack.engine) as session:
+        assert session.query(Ticket).count() >= 0
+
+
+async def test_a_stopped_rasa_server_saves_the_question_as_a_ticket(stack):
+    dead = RasaClient(f"http://127.0.0.1:{free_port()}", timeout=2)
+    try:
+        replies = await talent_turn(
+            dead, channel="test", sender_id=sender(), raw_text="人才公寓怎么申请", limit=1000
+        )
+    finally:
+        await dead.close()
+    assert len(replies) == 1 and "智能助手暂时无法回答" in replies[0].text
+    ticket_id = replies[0].custom["ticket_id"]
+    assert ticket_id in replies[0].text
+    with Session(stack.engine) as session:
+        assert session.get(Ticket, ticket_id).question == "人才公寓怎么申请"

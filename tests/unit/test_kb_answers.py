@@ -1,0 +1,148 @@
+import datetime as dt
+
+from policies_kb.answers import Outcome, choose_article, render_answer
+from policies_kb.retrieval import IndexedArticle, KnowledgeIndex
+from policies_kb.schema import ArticleContent
+
+TODAY = dt.date(2026, 11, 30)
+
+
+def article(article_id: str, *, title: str, body: str, tiers="all", districts="all", keywords=(), **dates):
+    content = ArticleContent.model_validate(
+        {
+            "id": article_id,
+            "topic": "housing",
+            "eligibility": {"tiers": tiers, "districts": districts},
+            "keywords": list(keywords),
+            "source": {
+                "title": f"{title}办法",
+                "number": "博州人才办发〔2025〕1号",
+                "issuer": "州人才办",
+                "issued_on": "2025-01-01",
+            },
+            "effective_from": dates.get("effective_from", "2025-01-01"),
+            "effective_to": dates.get("effective_to"),
+            "content": {"zh": {"title": title, "summary": title + "摘要", "body": body}},
+        }
+    )
+    return IndexedArticle(article_id=article_id, version=2, content=content)
+
+
+APARTMENT_BOLE = article(
+    "apartment-bole",
+    title="博乐市人才公寓",
+    body="博乐市人才公寓申请，前三年免租金。",
+    districts=["博乐市"],
+    keywords=["人才公寓"],
+)
+APARTMENT_JINGHE = article(
+    "apartment-jinghe",
+    title="精河县人才公寓",
+    body="精河县人才公寓申请，前两年免租金。",
+    districts=["精河县"],
+    keywords=["人才公寓"],
+)
+PURCHASE = article(
+    "purchase-subsidy",
+    title="购房补贴",
+    body="A类B类人才购房补贴三十万元。",
+    tiers=["A类", "B类"],
+    keywords=["购房补贴", "买房"],
+)
+RENT = article(
+    "rent-subsidy", title="租房补贴", body="人才租房补贴每月一千元，发放三年。", keywords=["租房补贴", "房补"]
+)
+RENT_2027 = article(
+    "rent-subsidy-2027",
+    title="新租房补贴标准",
+    body="租房补贴提高到每月一千五百元。",
+    keywords=["租房补贴"],
+    effective_from="2027-01-01",
+)
+EXPIRED = article(
+    "old-purchase",
+    title="旧购房补贴",
+    body="购房补贴五万元，已废止。",
+    keywords=["购房补贴"],
+    effective_to="2025-12-31",
+    effective_from="2020-01-01",
+)
+INDEX = KnowledgeIndex([APARTMENT_BOLE, APARTMENT_JINGHE, PURCHASE, RENT, RENT_2027, EXPIRED])
+
+
+def choose(question, *, tier=None, district=None):
+    return choose_article(
+        INDEX, topic="housing", question=question, tier=tier, district=district, today=TODAY
+    )
+
+
+def test_asks_for_the_district_when_the_answer_depends_on_it():
+    choice = choose("人才公寓怎么申请")
+    assert choice.outcome is Outcome.NEED_DETAIL
+    assert choice.need == "district"
+
+
+def test_answers_for_the_talents_district():
+    choice = choose("人才公寓怎么申请", district="精河县")
+    assert choice.outcome is Outcome.ANSWER
+    assert choice.article is APARTMENT_JINGHE
+
+
+def test_ineligible_tier_is_told_and_given_what_applies():
+    choice = choose("买房有购房补贴吗", tier="D类", district="博乐市")
+    assert choice.outcome is Outcome.ANSWER
+    assert choice.article is not PURCHASE
+    assert choice.not_for_you is PURCHASE
+    text = "\n".join(render_answer(choice, language="zh", tier="D类", district="博乐市", today=TODAY))
+    assert "不适用于您" in text and "A类、B类" in text
+
+
+def test_expired_articles_never_answer():
+    choice = choose("购房补贴五万元", tier="A类")
+    assert choice.article is PURCHASE
+
+
+def test_future_article_is_announced_not_used():
+    choice = choose("租房补贴多少钱")
+    assert choice.article is RENT
+    assert choice.coming is RENT_2027
+    text = "\n".join(render_answer(choice, language="zh", tier=None, district=None, today=TODAY))
+    assert "即将施行" in text and "2027年1月1日" in text
+
+
+def test_answer_names_source_and_version():
+    choice = choose("房补每月多少")
+    text = "\n".join(render_answer(choice, language="zh", tier=None, district=None, today=TODAY))
+    assert "依据：《租房补贴办法》（博州人才办发〔2025〕1号，州人才办），第2版，2025年1月1日起施行" in text
+
+
+def test_english_answer_falls_back_to_chinese_text_with_a_note():
+    choice = choose("rent subsidy 租房补贴")
+    text = "\n".join(render_answer(choice, language="en", tier=None, district=None, today=TODAY))
+    assert "available in Chinese only" in text
+    assert "Source: 租房补贴办法" in text
+
+
+def test_article_text_is_html_escaped():
+    tricky = article("tricky", title="公寓<script>", body="申请条件 <b>A&B</b>", keywords=["公寓"])
+    index = KnowledgeIndex([tricky])
+    choice = choose_article(index, topic="housing", question="公寓", tier=None, district=None, today=TODAY)
+    text = "\n".join(render_answer(choice, language="zh", tier=None, district=None, today=TODAY))
+    assert "<script>" not in text and "&lt;script&gt;" in text and "A&amp;B" in text
+
+
+def test_no_article_in_force():
+    index = KnowledgeIndex([EXPIRED])
+    choice = choose_article(
+        index, topic="housing", question="购房补贴", tier=None, district=None, today=TODAY
+    )
+    assert choice.outcome is Outcome.NO_ARTICLE
+
+
+def test_long_answers_are_split_for_telegram():
+    long_body = "\n\n".join("第" + str(i) + "条。" + "政策内容" * 300 for i in range(8))
+    index = KnowledgeIndex([article("long", title="长文", body=long_body, keywords=["长文"])])
+    choice = choose_article(index, topic="housing", question="长文", tier=None, district=None, today=TODAY)
+    parts = render_answer(choice, language="zh", tier=None, district=None, today=TODAY)
+    assert len(parts) > 1 and all(len(part) <= 4096 for part in parts)
+    assert "依据" in parts[-1]
