@@ -25,7 +25,7 @@ class IndexCache:
         fingerprint = kb_service.published_fingerprint(session)
         with self._lock:
             if self._index is None or fingerprint != self._fingerprint:
-                self._index = kb_service.build_index(session)
+                self._index = kb_service.build_index(session, previous=self._index)
                 self._fingerprint = fingerprint
                 log.info("knowledge-base index built: %d published articles", len(self._index))
             return self._index

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import opencc
 
+_WHITESPACE = re.compile(r"\s+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -51,9 +53,26 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     return _convert_t2s("".join(out)), positions
 
 
+@lru_cache(maxsize=1)
+def _drop_invisible() -> dict[int, None]:
+    """str.translate table removing control, format, private-use and unassigned characters of the BMP."""
+    return {
+        code: None
+        for code in range(0x10000)
+        if unicodedata.category(chr(code))[0] == "C" and not chr(code).isspace()
+    }
+
+
 def normalize(text: str) -> str:
-    """Simplified Chinese, half-width forms, no control characters, single spaces."""
-    return normalize_with_offsets(text)[0]
+    """Simplified Chinese, half-width forms, no control characters, single spaces.
+
+    The same result as `normalize_with_offsets`, faster, for text whose offsets nobody needs.
+    """
+    text = unicodedata.normalize("NFKC", text.translate(_drop_invisible()))
+    text = _ASTRAL.sub(
+        lambda match: "" if unicodedata.category(match.group())[0] == "C" else match.group(), text
+    )
+    return _convert_t2s(_WHITESPACE.sub(" ", text).strip())
 
 
 def detect_language(text: str) -> str:

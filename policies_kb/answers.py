@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -56,7 +57,11 @@ def choose_article(
     district: str | None,
     today: dt.date,
 ) -> Choice:
-    """The article that answers, or the detail needed first, or why none applies."""
+    """The article that answers, or the detail needed first, or why none applies.
+
+    A question about a later year (明年, 2027年, next year) is answered by the rules in force then.
+    """
+    today = max(today, asked_about_date(question, today=today))
     hits = index.rank(topic, question)
     live = [hit for hit in hits if hit.article.in_force(today)]
     if not live:
@@ -81,13 +86,28 @@ def choose_article(
     )
 
 
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_NEXT_YEAR = re.compile(r"明年|下一年|下年度|next year", re.IGNORECASE)
+
+
+def asked_about_date(question: str, *, today: dt.date) -> dt.date:
+    """The first day of a later year the question asks about, else `today`."""
+    years = [int(year) for year in _YEAR.findall(question)]
+    if _NEXT_YEAR.search(question):
+        years.append(today.year + 1)
+    later = [year for year in years if today.year < year <= today.year + 5]
+    return dt.date(min(later), 1, 1) if later else today
+
+
 def _depends_on(ranked: list[Hit], detail: str) -> bool:
-    """True when the best match is limited by `detail` and a close competitor covers other values of it."""
+    """True when close rivals of the best match are meant for other values of `detail` (no overlap),
+    e.g. one talent-apartment article per district, or one rights article per tier group."""
     best = ranked[0]
-    if not _scope(best.article, detail):
+    scope = _scope(best.article, detail)
+    if not scope:
         return False
     return any(
-        hit.score >= best.score * CLOSE_MATCH and _scope(hit.article, detail) != _scope(best.article, detail)
+        hit.score >= best.score * CLOSE_MATCH and (rival := _scope(hit.article, detail)) and not rival & scope
         for hit in ranked[1:]
     )
 

@@ -7,23 +7,37 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
-import jieba
 import numpy as np
+import rjieba
+import snowballstemmer
+import yaml
 
 from frontdesk.text import normalize
 from policies_kb.schema import ArticleContent
 
 log = logging.getLogger(__name__)
-jieba.setLogLevel(logging.WARNING)
 
+_TERM_OF: dict[str, str] = {
+    str(variant).lower(): str(term).lower()
+    for variant, term in yaml.safe_load(
+        (Path(__file__).parent / "query_terms.yml").read_text(encoding="utf-8")
+    ).items()
+}
+_QUERY_TERMS = re.compile(
+    "|".join(
+        (rf"\b{re.escape(v)}\b" if v.isascii() else re.escape(v))
+        for v in sorted(_TERM_OF, key=len, reverse=True)
+    )
+)
 _STOPWORDS = frozenset((Path(__file__).parent / "stopwords.txt").read_text(encoding="utf-8").split())
 _TOKEN = re.compile(r"[\w\u3400-\u9fff]+")
-# Fields repeated to weigh them more than the body.
-_TITLE_WEIGHT = 3
-_KEYWORD_WEIGHT = 3
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+# How much more a match in keywords, titles and summaries counts than one in the body.
+HEAD_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -56,49 +70,97 @@ class Hit:
     score: float
 
 
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
 class Segmenter:
-    """jieba segmentation that knows the knowledge base's own terms."""
+    """Search tokens of a text: jieba words (jieba-rs, the Rust port of jieba, for speed), Chinese
+    character bigrams (robust to typos and segmentation errors) and stemmed English words.
+    Knows the knowledge base's own terms."""
 
     def __init__(self, vocabulary: Iterable[str] = ()) -> None:
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
+        self._jieba = rjieba.Jieba()
         for word in vocabulary:
             if _TOKEN.fullmatch(word.replace(" ", "")) and not word.isascii():
-                self._jieba.add_word(word, freq=2000)
+                self._jieba.add_word(word, 2000, None)
 
     def tokens(self, text: str) -> list[str]:
-        words = self._jieba.lcut_for_search(normalize(text).lower())
-        return [word for word in words if _TOKEN.fullmatch(word) and word not in _STOPWORDS]
+        """Tokens of article text."""
+        return self._tokens(normalize(text).lower())
+
+    def query_tokens(self, question: str) -> list[str]:
+        """Tokens of a talent's question, its colloquial words and typos mapped to the articles' terms."""
+        text = normalize(question).lower()
+        return self._tokens(_QUERY_TERMS.sub(lambda match: _TERM_OF[match.group(0)], text))
+
+    def _tokens(self, text: str) -> list[str]:
+        tokens = [
+            _stem(word) if word.isascii() else word
+            for word in self._jieba.cut_for_search(text, False)
+            if word.isalnum() and word not in _STOPWORDS
+        ]
+        for run in _CJK_RUN.findall(text):
+            tokens.extend(map("~{}{}".format, run, run[1:]))
+        return tokens
 
 
-def _document_tokens(segmenter: Segmenter, content: ArticleContent) -> list[str]:
-    tokens: list[str] = []
-    for keyword in content.keywords:
-        tokens += segmenter.tokens(keyword) * _KEYWORD_WEIGHT
+def _head_tokens(segmenter: Segmenter, content: ArticleContent) -> list[str]:
+    """What the article is about: keywords, titles and summaries."""
+    tokens = [token for keyword in content.keywords for token in segmenter.tokens(keyword)]
     for text in content.content.values():
-        tokens += segmenter.tokens(text.title) * _TITLE_WEIGHT
-        for part in (text.summary, text.body, text.how_to_apply or "", " ".join(text.required_documents)):
+        tokens += segmenter.tokens(text.title) + segmenter.tokens(text.summary)
+    return tokens or ["_"]
+
+
+def _body_tokens(segmenter: Segmenter, content: ArticleContent) -> list[str]:
+    """What the article says: body, documents, how to apply."""
+    tokens: list[str] = []
+    for text in content.content.values():
+        for part in (text.body, text.how_to_apply or "", " ".join(text.required_documents)):
             tokens += segmenter.tokens(part)
-    return tokens
+    return tokens or ["_"]
+
+
+def _bm25(documents: list[list[str]]) -> bm25s.BM25:
+    model = bm25s.BM25()
+    model.index(documents, show_progress=False)
+    return model
 
 
 class KnowledgeIndex:
-    """An in-memory BM25 index per topic over the published article versions."""
+    """In-memory BM25 indexes per topic over the published article versions: one over what each
+    article is about (keywords, titles, summaries) and one over its text.
 
-    def __init__(self, articles: Iterable[IndexedArticle]) -> None:
+    Built from a `previous` index, it re-segments only the versions that changed, as long as the
+    vocabulary (the articles' keywords) is the same.
+    """
+
+    def __init__(self, articles: Iterable[IndexedArticle], previous: KnowledgeIndex | None = None) -> None:
         articles = list(articles)
-        self.segmenter = Segmenter(word for item in articles for word in item.content.keywords)
+        vocabulary = frozenset(word for item in articles for word in item.content.keywords)
+        reusable = previous is not None and previous.vocabulary == vocabulary
+        self.vocabulary = vocabulary
+        self.segmenter = previous.segmenter if reusable and previous else Segmenter(vocabulary)
+        known = previous._tokens if reusable and previous else {}
+        self._tokens: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
         self._by_topic: dict[str, list[IndexedArticle]] = {}
         for item in articles:
-            self._by_topic.setdefault(item.content.topic, []).append(item)
-        self._bm25: dict[str, bm25s.BM25] = {}
-        for topic, items in self._by_topic.items():
-            model = bm25s.BM25()
-            model.index(
-                [_document_tokens(self.segmenter, item.content) or ["_"] for item in items],
-                show_progress=False,
+            key = (item.article_id, item.version)
+            self._tokens[key] = known.get(key) or (
+                _head_tokens(self.segmenter, item.content),
+                _body_tokens(self.segmenter, item.content),
             )
-            self._bm25[topic] = model
+            self._by_topic.setdefault(item.content.topic, []).append(item)
+        self._head: dict[str, bm25s.BM25] = {}
+        self._body: dict[str, bm25s.BM25] = {}
+        for topic, items in self._by_topic.items():
+            self._head[topic] = _bm25([self._tokens[(item.article_id, item.version)][0] for item in items])
+            self._body[topic] = _bm25([self._tokens[(item.article_id, item.version)][1] for item in items])
 
     def __len__(self) -> int:
         return sum(len(items) for items in self._by_topic.values())
@@ -111,7 +173,9 @@ class KnowledgeIndex:
         items = self._by_topic.get(topic, [])
         if not items:
             return []
-        query = self.segmenter.tokens(question)
-        scores = self._bm25[topic].get_scores(query) if query else np.zeros(len(items))
-        order = sorted(range(len(items)), key=lambda i: -float(scores[i]))
-        return [Hit(items[i], float(scores[i])) for i in order]
+        query = self.segmenter.query_tokens(question)
+        if not query:
+            return [Hit(item, 0.0) for item in items]
+        scores = HEAD_WEIGHT * self._head[topic].get_scores(query) + self._body[topic].get_scores(query)
+        order = np.argsort(-scores, kind="stable")
+        return [Hit(items[i], score) for i, score in zip(order.tolist(), scores[order].tolist(), strict=True)]

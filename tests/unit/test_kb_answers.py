@@ -50,7 +50,11 @@ PURCHASE = article(
     keywords=["购房补贴", "买房"],
 )
 RENT = article(
-    "rent-subsidy", title="租房补贴", body="人才租房补贴每月一千元，发放三年。", keywords=["租房补贴", "房补"]
+    "rent-subsidy",
+    title="租房补贴",
+    body="人才租房补贴每月一千元，发放三年。",
+    keywords=["租房补贴", "房补"],
+    effective_to="2026-12-31",
 )
 RENT_2027 = article(
     "rent-subsidy-2027",
@@ -113,7 +117,10 @@ def test_future_article_is_announced_not_used():
 def test_answer_names_source_and_version():
     choice = choose("房补每月多少")
     text = "\n".join(render_answer(choice, language="zh", tier=None, district=None, today=TODAY))
-    assert "依据：《租房补贴办法》（博州人才办发〔2025〕1号，州人才办），第2版，2025年1月1日起施行" in text
+    assert (
+        "依据：《租房补贴办法》（博州人才办发〔2025〕1号，州人才办），第2版，2025年1月1日起施行，2026年12月31日止"
+        in text
+    )
 
 
 def test_english_answer_falls_back_to_chinese_text_with_a_note():
@@ -146,3 +153,15 @@ def test_long_answers_are_split_for_telegram():
     parts = render_answer(choice, language="zh", tier=None, district=None, today=TODAY)
     assert len(parts) > 1 and all(len(part) <= 4096 for part in parts)
     assert "依据" in parts[-1]
+
+
+def test_a_question_about_next_year_is_answered_by_the_rules_of_next_year():
+    choice = choose("明年租房补贴多少")
+    assert choice.article is RENT_2027
+    text = "\n".join(render_answer(choice, language="zh", tier=None, district=None, today=TODAY))
+    assert "该政策将于2027年1月1日起施行" in text
+
+
+def test_articles_for_other_tiers_do_not_make_the_answer_depend_on_the_tier():
+    choice = choose("购房补贴", district="博乐市")
+    assert choice.outcome is Outcome.ANSWER and choice.article is PURCHASE
