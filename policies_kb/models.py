@@ -60,5 +60,8 @@ class ArticleVersion(Base):
     change_note: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     published_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    retired_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    retire_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     article: Mapped[Article] = relationship(back_populates="versions")
