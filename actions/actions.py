@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 from typing import Any, ClassVar
@@ -14,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.knowledge import index_cache
 from actions.messages import TOPIC_LABELS, render, topic_buttons
-from frontdesk.clock import local_today
+from frontdesk.clock import LOCAL_TZ, local_today
 from frontdesk.database import session_scope
 from frontdesk.text import detect_language, normalize
 from policies_kb.answers import (
@@ -27,6 +28,7 @@ from policies_kb.answers import (
     scope_text,
 )
 from policies_kb.schema import DISTRICTS, TIERS
+from tickets import flows as ticket_flows
 from tickets import service as ticket_service
 from tickets.models import Ticket
 
@@ -225,12 +227,13 @@ class ActionOpenTicket(Action):
         ]
         question = "\n".join(talent_lines[-3:]) or (tracker.latest_message.get("text") or "")
         try:
-            ticket_id = await asyncio.to_thread(
+            ticket_id, due = await asyncio.to_thread(
                 self._open,
                 channel=channel,
                 sender_id=sender_id,
                 question=question,
                 topic=tracker.get_slot("pending_topic"),
+                district=tracker.get_slot("district"),
                 turns=turns,
             )
         except SQLAlchemyError:
@@ -240,26 +243,34 @@ class ActionOpenTicket(Action):
         log.info("ticket %s opened for %s", ticket_id, sender_id)
         say(
             dispatcher,
-            render("ticket_created", language, ticket_id=ticket_id, working_hours=None),
+            render("ticket_created", language, ticket_id=ticket_id, due=due),
             payload={"type": "ticket", "ticket_id": ticket_id, "status": "open"},
         )
         return [SlotSet("language", language)]
 
     @staticmethod
     def _open(
-        *, channel: str, sender_id: str, question: str, topic: str | None, turns: list[dict[str, Any]]
-    ) -> str:
+        *,
+        channel: str,
+        sender_id: str,
+        question: str,
+        topic: str | None,
+        district: str | None,
+        turns: list[dict[str, Any]],
+    ) -> tuple[str, dt.datetime | None]:
         with session_scope() as session:
-            ticket = ticket_service.create_ticket(
+            ticket = ticket_flows.open_for_talent(
                 session,
                 channel=channel,
                 sender_id=sender_id,
                 question=question,
                 reason="talent_request",
                 topic=topic,
+                district=district,
                 transcript=turns,
             )
-            return ticket.id
+            due = ticket.first_response_due.astimezone(LOCAL_TZ) if ticket.first_response_due else None
+            return ticket.id, due
 
 
 class ActionCheckTicket(Action):

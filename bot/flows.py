@@ -12,6 +12,7 @@ from bot.messages import render
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from frontdesk.database import session_scope
 from frontdesk.text import detect_language, normalize
+from tickets import flows as ticket_flows
 from tickets import service as ticket_service
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def prepare_inbound(raw: str, *, limit: int) -> Inbound | None:
 
 def _save_question(*, channel: str, sender_id: str, inbound: Inbound, reason: str) -> str:
     with session_scope() as session:
-        ticket = ticket_service.create_ticket(
+        ticket = ticket_flows.open_for_talent(
             session,
             channel=channel,
             sender_id=sender_id,

@@ -33,6 +33,18 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     staff_chat_id: int | None = None
+    office_hours: str = Field(
+        default="10:00-14:00,16:00-20:00", description="Office periods of a working day, Asia/Shanghai time."
+    )
+    sla_first_response_hours: float = Field(default=4, gt=0, description="Working hours to a first response.")
+    sla_urgent_first_response_hours: float = Field(default=1, gt=0)
+    sla_resolution_hours: float = Field(default=24, gt=0, description="Working hours to resolution.")
+    sla_warning_share: float = Field(default=0.75, gt=0, lt=1, description="Warn when this share has passed.")
+    registry_secret: SecretStr = Field(
+        default=SecretStr("local-demo-secret-change-me"),
+        description="Key of the hashes that stand for talents' phone numbers; set a long random value.",
+    )
+    outbox_max_attempts: int = Field(default=8, ge=1)
     window_phone: str = Field(
         default="0909-2222000", description="Phone number of the service window, quoted in replies."
     )

@@ -1,0 +1,110 @@
+"""Timers of the ticket store. The sweep is idempotent and keeps no state of its own: deadlines are
+stored on the tickets, so it can run every minute and after any restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tickets import service
+from tickets.models import OutboxMessage, Ticket, TicketStatus, utcnow
+from tickets.working_time import LOCAL_TZ
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    escalated: list[str] = field(default_factory=list)
+    at_top: list[str] = field(default_factory=list)
+    warned: list[str] = field(default_factory=list)
+    digests: int = 0
+
+
+def sweep(session: Session, *, sla: service.SlaPolicy, now: dt.datetime | None = None) -> SweepReport:
+    """Escalate tickets past their first-response deadline, warn those close to it, and queue the
+    daily digest of tickets stuck at the top of the ladder."""
+    now = now or utcnow()
+    report = SweepReport()
+    roster = service.RosterView.load(session)
+    for ticket in service.breached_first_response(session, now=now):
+        try:
+            service.escalate(
+                session,
+                ticket_id=ticket.id,
+                actor="sla-sweep",
+                reason="first response overdue",
+                sla=sla,
+                roster=roster,
+                now=now,
+            )
+            report.escalated.append(ticket.id)
+        except service.TicketError:
+            report.at_top.append(ticket.id)
+    report.warned = _warn(session, now=now)
+    report.digests = _digest(session, ticket_ids=report.at_top, now=now)
+    if report.escalated or report.warned or report.digests:
+        log.info(
+            "sweep: %d escalated, %d warned, %d at the top, %d digests",
+            len(report.escalated),
+            len(report.warned),
+            len(report.at_top),
+            report.digests,
+        )
+    return report
+
+
+def _warn(session: Session, *, now: dt.datetime) -> list[str]:
+    """Tell whom a ticket waits on when most of its first-response time has passed (once per deadline)."""
+    due = session.scalars(
+        select(Ticket).where(
+            Ticket.status.in_((TicketStatus.OPEN, TicketStatus.ESCALATED)),
+            Ticket.sla_warned_at.is_(None),
+            Ticket.first_response_warn_at <= now,
+            Ticket.first_response_due > now,
+        )
+    )
+    warned = []
+    for ticket in due:
+        ticket.sla_warned_at = now
+        service.notify(
+            session,
+            kind="sla_warning",
+            ticket=ticket,
+            recipient_kind="person" if ticket.escalated_to_id else service.STAFF_GROUP,
+            recipient=ticket.escalated_to_id or service.STAFF_GROUP,
+            payload={"ticket_id": ticket.id, "due": ticket.first_response_due.isoformat()},
+            now=now,
+        )
+        warned.append(ticket.id)
+    return warned
+
+
+def _digest(session: Session, *, ticket_ids: list[str], now: dt.datetime) -> int:
+    """One message a day to each top-level person with the overdue tickets waiting on them."""
+    by_person: dict[str, list[str]] = {}
+    for ticket_id in ticket_ids:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is not None and ticket.escalated_to_id:
+            by_person.setdefault(ticket.escalated_to_id, []).append(ticket_id)
+    day = now.astimezone(LOCAL_TZ).date().isoformat()
+    queued = 0
+    for person_id, ids in by_person.items():
+        key = f"digest:{person_id}:{day}"
+        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)) is None:
+            service.notify(
+                session,
+                kind="digest",
+                ticket=None,
+                recipient_kind="person",
+                recipient=person_id,
+                payload={"day": day, "ticket_ids": sorted(ids)},
+                now=now,
+                dedup_key=key,
+            )
+            queued += 1
+    return queued
