@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,13 +10,7 @@ from pathlib import Path
 from frontdesk.config import Settings
 from frontdesk.database import make_engine
 from frontdesk.migrate import prepare_database
-from frontdesk.serve import build_services, wait_until_ready
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from frontdesk.serve import build_services, free_port, wait_until_ready
 
 
 @contextmanager

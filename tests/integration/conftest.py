@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,13 +13,7 @@ from sqlalchemy import Engine
 from frontdesk import database
 from frontdesk.config import Settings, get_settings
 from frontdesk.migrate import prepare_database
-from frontdesk.serve import MODEL_PATH, RASA_BIN, build_services, wait_until_ready
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from frontdesk.serve import MODEL_PATH, RASA_BIN, build_services, free_port, wait_until_ready
 
 
 @dataclass

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.flows import talent_turn
 from bot.rasa_client import RasaClient
-from tests.integration.conftest import free_port
+from frontdesk.serve import free_port
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from frontdesk.config import PROJECT_ROOT
-from tests.integration.conftest import free_port
+from frontdesk.serve import free_port
 
 pytestmark = pytest.mark.integration
 
