@@ -14,16 +14,20 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from frontdesk.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
-from frontdesk.database import get_engine
+from frontdesk.database import get_engine, session_scope
 from frontdesk.migrate import prepare_database
+from tickets import scheduled
+from tickets import service as ticket_service
 
 log = logging.getLogger("frontdesk.serve")
 
@@ -31,6 +35,7 @@ MODEL_PATH = PROJECT_ROOT / "models" / "frontdesk.tar.gz"
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 READY_TIMEOUT_SECONDS = 240
 STOP_GRACE_SECONDS = 10
+SWEEP_INTERVAL_SECONDS = 60
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -165,8 +170,19 @@ def _log_to_file(path: Path) -> Path:
     return path
 
 
-def _supervise(services: list[Service], stop_requested: list[bool]) -> None:
-    while not stop_requested:
+def _sweep_every(interval: float) -> None:
+    """Run the ticket store's SLA sweep periodically; a failed sweep is logged and retried next time."""
+    while True:
+        time.sleep(interval)
+        try:
+            with session_scope() as session:
+                scheduled.sweep(session, sla=ticket_service.default_sla())
+        except Exception:
+            log.exception("SLA sweep failed; retrying in %.0f s", interval)
+
+
+def _supervise(services: list[Service]) -> None:
+    while True:
         for service in services:
             if (code := service.exited()) is not None:
                 raise StartupError(f"{service.name} exited unexpectedly with code {code}{service.log_hint()}")
@@ -177,20 +193,23 @@ def run(*, with_chat: bool) -> int:
     settings = get_settings()
     _check_prerequisites()
     published = prepare_database(get_engine())
-    log.info("database ready: %s (%d articles newly published)", settings.database_url, published)
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    log.info("database ready: %s (%d articles newly published)", database, published)
     services = build_services(settings, log_dir=VAR_DIR / "log" if with_chat else None)
-    stop_requested: list[bool] = []
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
-        stop_requested.append(True)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, request_stop)
+    sweeper = threading.Thread(
+        target=_sweep_every, args=(SWEEP_INTERVAL_SECONDS,), name="sla-sweep", daemon=True
+    )
     try:
         for service in services:
             service.start()
         log.info("waiting for the Rasa server to load its model (about a minute)...")
         seconds = wait_until_ready(settings, services)
+        sweeper.start()
         log.info(
             "front desk ready in %.1f s: Rasa %s, actions :%d",
             seconds,
@@ -203,7 +222,7 @@ def run(*, with_chat: bool) -> int:
             log.info("from now on this process logs to %s", _log_to_file(VAR_DIR / "log" / "frontdesk.log"))
             asyncio.run(chat(settings))
         else:
-            _supervise(services, stop_requested)
+            _supervise(services)
         return 0
     except KeyboardInterrupt:
         return 0
