@@ -11,18 +11,8 @@ from jinja2 import Environment
 from frontdesk.config import get_settings
 from frontdesk.templating import message_environment
 from frontdesk.text import split_message
+from policies_kb.schema import TOPICS
 
-TOPICS = (
-    "green_card",
-    "housing",
-    "schooling",
-    "registration",
-    "medical",
-    "spouse_employment",
-    "social_security",
-    "title_evaluation",
-    "service_window",
-)
 TOPIC_LABELS = {
     "zh": {
         "green_card": "人才绿卡",

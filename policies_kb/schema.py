@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-TOPICS: tuple[str, ...] = (
-    "green_card",
-    "housing",
-    "schooling",
-    "registration",
-    "medical",
-    "spouse_employment",
-    "social_security",
-    "title_evaluation",
-    "service_window",
-)
-TIERS: tuple[str, ...] = ("A类", "B类", "C类", "D类", "E类")
-DISTRICTS: tuple[str, ...] = ("博乐市", "阿拉山口市", "精河县", "温泉县")
-LANGUAGES: tuple[str, ...] = ("zh", "en")
 
 Topic = Literal[
     "green_card",
@@ -35,6 +20,9 @@ Topic = Literal[
 ]
 Tier = Literal["A类", "B类", "C类", "D类", "E类"]
 District = Literal["博乐市", "阿拉山口市", "精河县", "温泉县"]
+TOPICS: tuple[str, ...] = get_args(Topic)
+TIERS: tuple[str, ...] = get_args(Tier)
+DISTRICTS: tuple[str, ...] = get_args(District)
 
 
 class _Strict(BaseModel):
