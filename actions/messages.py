@@ -38,6 +38,15 @@ TOPIC_LABELS = {
     },
 }
 
+INTENT_LABELS = {
+    language: {
+        **{f"ask_{topic}": label for topic, label in labels.items()},
+        "request_human": "转人工" if language == "zh" else "Talk to a person",
+        "check_ticket": "查询工单进度" if language == "zh" else "Status of my request",
+    }
+    for language, labels in TOPIC_LABELS.items()
+}
+
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         default="0909-2222000", description="Phone number of the service window, quoted in replies."
     )
     max_message_chars: int = Field(default=1000, ge=50, description="Text beyond this is not sent to NLU.")
+    nlu_confident_threshold: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Intent confidence from which the assistant acts; below it (down to the FallbackClassifier's "
+        "threshold in config.yml) it asks which of the two likeliest topics is meant.",
+    )
 
     @property
     def rasa_base_url(self) -> str:

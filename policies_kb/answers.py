@@ -86,6 +86,38 @@ def choose_article(
     )
 
 
+def topic_menu(
+    index: KnowledgeIndex, *, topic: str, tier: str | None, district: str | None, today: dt.date
+) -> list[IndexedArticle]:
+    """The articles of a topic in force today that apply to the talent, for choosing one by title."""
+    return [
+        article
+        for article in index.topic_articles(topic)
+        if article.in_force(today) and article.eligible(tier=tier, district=district)
+    ]
+
+
+def chosen_article(
+    index: KnowledgeIndex,
+    *,
+    topic: str,
+    article_id: str,
+    tier: str | None,
+    district: str | None,
+    today: dt.date,
+) -> Choice:
+    """The answer when the talent picked an article from the topic menu (it may have been retired since)."""
+    article = next(
+        (item for item in index.topic_articles(topic) if item.article_id == article_id and item.in_force(today)),
+        None,
+    )
+    if article is None:
+        return Choice(Outcome.NO_ARTICLE)
+    if not article.eligible(tier=tier, district=district):
+        return Choice(Outcome.NOT_ELIGIBLE, not_for_you=article)
+    return Choice(Outcome.ANSWER, article=article)
+
+
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _NEXT_YEAR = re.compile(r"明年|下一年|下年度|next year", re.IGNORECASE)
 

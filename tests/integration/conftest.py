@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from frontdesk import database
 from frontdesk.config import Settings, get_settings
 from frontdesk.migrate import prepare_database
-from frontdesk.serve import MODEL_PATH, RASA_BIN, build_services, free_port, wait_until_ready
+from frontdesk.serve import MODEL_PATH, RASA_BIN, Service, build_services, free_port, wait_until_ready
 
 
 @dataclass
@@ -21,6 +21,7 @@ class Stack:
     settings: Settings
     engine: Engine
     log_dir: Path
+    services: list[Service]
 
     def say(self, sender: str, text: str) -> list[dict]:
         response = httpx.post(
@@ -50,7 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             for service in services:
                 service.start()
             wait_until_ready(settings, services)
-            yield Stack(settings=settings, engine=engine, log_dir=folder)
+            yield Stack(settings=settings, engine=engine, log_dir=folder, services=services)
         finally:
             for service in reversed(services):
                 service.stop()

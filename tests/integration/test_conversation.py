@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
 from bot.flows import talent_turn
 from bot.rasa_client import RasaClient
-from frontdesk.serve import free_port
+from frontdesk.serve import free_port, wait_until_ready
+from tickets import registry
 from tickets.models import Ticket
+
+TALENTS_CSV = (Path(__file__).parents[2] / "examples" / "talents.csv").read_text(encoding="utf-8")
 
 pytestmark = pytest.mark.integration
 
@@ -112,3 +116,73 @@ async def test_a_stopped_rasa_server_saves_the_question_as_a_ticket(stack):
     assert ticket_id in replies[0].text
     with Session(stack.engine) as session:
         assert session.get(Ticket, ticket_id).question == "人才公寓怎么申请"
+
+
+def test_a_question_asked_while_the_form_waits_is_answered_and_the_form_comes_back(stack):
+    talent = sender()
+    asked = customs(stack.say(talent, "人才公寓怎么申请"))
+    assert asked == [{"type": "ask_detail", "topic": "housing", "detail": "district"}]
+    detour = stack.say(talent, "对了，服务窗口电话是多少")
+    kinds = [c["type"] for c in customs(detour)]
+    assert kinds == ["kb_answer", "ask_detail"] and "人才公寓怎么申请" in texts(detour)
+    answer = customs(stack.say(talent, "精河的"))
+    assert answer[0]["type"] == "kb_answer" and answer[0]["article_id"] == "talent-apartment-jinghe"
+
+
+def test_a_bound_green_card_says_the_district_so_nobody_asks(stack):
+    talent = sender()
+    secret = stack.settings.registry_secret.get_secret_value()
+    with Session(stack.engine) as session, session.begin():
+        registry.import_csv(session, text=TALENTS_CSV, secret=secret)
+        assert registry.bind(
+            session, sender_id=talent, card_number="BZ2026C102", last4="2468", secret=secret
+        ).talent
+    answer = customs(stack.say(talent, "人才公寓怎么申请"))
+    assert answer[0]["type"] == "kb_answer" and answer[0]["article_id"] == "talent-apartment-jinghe"
+
+
+def test_a_topic_button_offers_the_topics_articles_and_one_can_be_picked(stack):
+    talent = sender()
+    menu = stack.say(talent, "/ask_housing")
+    offered = customs(menu)[0]
+    assert offered["type"] == "topic_menu" and offered["articles"]
+    picked = next(
+        b["payload"] for m in menu for b in m.get("buttons", []) if offered["articles"][0] in b["payload"]
+    )
+    answer = customs(stack.say(talent, picked))
+    assert answer[0]["type"] == "kb_answer" and answer[0]["article_id"] == offered["articles"][0]
+
+
+def test_yes_after_no_answer_opens_a_ticket(stack):
+    talent = sender()
+    no_answer = customs(stack.say(talent, '/ask_medical{"kb_article": "no-such-article"}'))
+    assert no_answer[0]["type"] == "no_answer"
+    ticket = customs(stack.say(talent, "好的"))
+    assert ticket[0]["type"] == "ticket"
+
+
+@pytest.mark.parametrize("text", ["1", "asdfgh", "？？？"])
+def test_a_message_the_assistant_cannot_read_gets_the_menu_and_a_person(text, stack):
+    messages = stack.say(sender(), text)
+    assert customs(messages) == [{"type": "clarify", "candidates": []}]
+    assert "/request_human" in [b["payload"] for m in messages for b in m.get("buttons", [])]
+
+
+def test_help_lists_what_the_front_desk_does(stack):
+    messages = stack.say(sender(), "你能帮我做什么")
+    assert "转人工" in texts(messages) and len([b for m in messages for b in m.get("buttons", [])]) == 10
+
+
+async def test_a_stopped_action_server_saves_the_question_as_a_ticket(client, stack):
+    actions = next(service for service in stack.services if service.name == "action server")
+    actions.stop()
+    try:
+        replies = await talent_turn(
+            client, channel="test", sender_id=sender(), raw_text="安家费有多少", limit=1000
+        )
+    finally:
+        actions.start()
+        wait_until_ready(stack.settings, stack.services)
+    assert len(replies) == 1 and replies[0].custom["type"] == "ticket"
+    with Session(stack.engine) as session:
+        assert session.get(Ticket, replies[0].custom["ticket_id"]).question == "安家费有多少"
