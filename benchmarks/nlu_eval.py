@@ -87,6 +87,37 @@ def report(items: list[dict], results: list[dict], timings: list[float]) -> dict
     }
 
 
+def bands(items: list[dict], results: list[dict], thresholds: list[float]) -> list[dict]:
+    """For each candidate confident threshold: how messages split into acting, asking (top two) and
+    fallback, how often acting is wrong, and how often the right intent is among the two offered."""
+    rows = []
+    for threshold in thresholds:
+        acted = wrong = asked = asked_right = lost = 0
+        for item, result in zip(items, results, strict=True):
+            intent = result.get("intent") or {}
+            name, confidence = intent.get("name") or FALLBACK, float(intent.get("confidence") or 0)
+            if name == FALLBACK:
+                lost += 1
+            elif confidence >= threshold or name == OUT_OF_SCOPE:
+                acted += 1
+                wrong += name != item["intent"]
+            else:
+                asked += 1
+                top_two = [entry["name"] for entry in (result.get("intent_ranking") or [])[:2]]
+                asked_right += item["intent"] in top_two
+        rows.append(
+            {
+                "confident_threshold": threshold,
+                "acted": round(acted / len(items), 3),
+                "wrong_when_acting": round(wrong / acted, 3) if acted else 0.0,
+                "asked_top_two": round(asked / len(items), 3),
+                "right_intent_among_two": round(asked_right / asked, 3) if asked else None,
+                "fallback": round(lost / len(items), 3),
+            }
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -95,6 +126,11 @@ def main() -> None:
     parser.add_argument("--url", help="a running Rasa server; default: start one")
     parser.add_argument("--token", help="RASA_TOKEN, when the server requires one")
     parser.add_argument("--errors", action="store_true", help="also list every misclassified message")
+    parser.add_argument(
+        "--bands",
+        action="store_true",
+        help="also show, per candidate confident threshold, how often acting is wrong and asking helps",
+    )
     args = parser.parse_args()
     items = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
     if args.url:
@@ -103,6 +139,9 @@ def main() -> None:
         with running_stack() as url:
             results, timings = parse_all(url, items, args.token)
     print(json.dumps(report(items, results, timings), ensure_ascii=False, indent=2))
+    if args.bands:
+        for row in bands(items, results, [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]):
+            print(json.dumps(row))
     if args.errors:
         for item, result in zip(items, results, strict=True):
             name = (result.get("intent") or {}).get("name")
