@@ -53,8 +53,8 @@ class Settings(BaseSettings):
         default=0.6,
         ge=0,
         le=1,
-        description="Intent confidence from which the assistant acts; below it (down to the FallbackClassifier's "
-        "threshold in config.yml) it asks which of the two likeliest topics is meant.",
+        description="Intent confidence from which the assistant acts; below it (down to the "
+        "FallbackClassifier's threshold in config.yml) it asks which of the two likeliest topics is meant.",
     )
 
     @property

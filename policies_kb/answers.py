@@ -107,10 +107,8 @@ def chosen_article(
     today: dt.date,
 ) -> Choice:
     """The answer when the talent picked an article from the topic menu (it may have been retired since)."""
-    article = next(
-        (item for item in index.topic_articles(topic) if item.article_id == article_id and item.in_force(today)),
-        None,
-    )
+    found = (item for item in index.topic_articles(topic) if item.article_id == article_id)
+    article = next((item for item in found if item.in_force(today)), None)
     if article is None:
         return Choice(Outcome.NO_ARTICLE)
     if not article.eligible(tier=tier, district=district):
