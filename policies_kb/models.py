@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from frontdesk.database import Base
+from frontdesk.database import Base, UtcDateTime
 
 
 def utcnow() -> dt.datetime:
@@ -30,7 +30,7 @@ class Article(Base):
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     topic: Mapped[str] = mapped_column(String(40), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article", order_by="ArticleVersion.version"
@@ -55,12 +55,12 @@ class ArticleVersion(Base):
     effective_from: Mapped[dt.date] = mapped_column(Date)
     effective_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     source_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(80))
     change_note: Mapped[str] = mapped_column(Text, default="")
-    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     published_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     retired_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     retire_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 

@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Enum,
     ForeignKey,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.database import Base
+from frontdesk.database import Base, UtcDateTime
 
 
 def utcnow() -> dt.datetime:
@@ -80,7 +79,7 @@ class Person(Base):
     topics: Mapped[list[str]] = mapped_column(JSON)
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    away_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    away_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class Talent(Base):
@@ -118,7 +117,7 @@ class Binding(Base):
     card_number: Mapped[str] = mapped_column(
         ForeignKey("talents.card_number", ondelete="CASCADE"), index=True
     )
-    bound_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    bound_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class BindingAttempts(Base):
@@ -128,7 +127,7 @@ class BindingAttempts(Base):
 
     sender_id: Mapped[str] = mapped_column(String(120), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class Ticket(Base):
@@ -152,18 +151,16 @@ class Ticket(Base):
     assignee_id: Mapped[str | None] = mapped_column(ForeignKey("roster_people.id"), nullable=True, index=True)
     escalation_level: Mapped[int] = mapped_column(Integer, default=1)
     escalated_to_id: Mapped[str | None] = mapped_column(ForeignKey("roster_people.id"), nullable=True)
-    first_response_due: Mapped[dt.datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True, index=True
-    )
+    first_response_due: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True, index=True)
     first_response_warn_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True, index=True
+        UtcDateTime(), nullable=True, index=True
     )
-    resolution_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    first_responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    sla_warned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolution_due: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    first_responded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    sla_warned_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class TicketEvent(Base):
@@ -173,7 +170,7 @@ class TicketEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     actor: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(30))
     before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -188,7 +185,7 @@ class OutboxMessage(Base):
     __table_args__ = (UniqueConstraint("dedup_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     kind: Mapped[str] = mapped_column(String(30))
     ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id"), nullable=True, index=True)
     recipient_kind: Mapped[str] = mapped_column(String(20))  # staff_group, person, talent
@@ -199,6 +196,6 @@ class OutboxMessage(Base):
         _enum(OutboxStatus), default=OutboxStatus.PENDING, index=True
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)

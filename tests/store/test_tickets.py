@@ -234,3 +234,14 @@ def test_a_bound_talents_ticket_carries_card_and_district(people, sla):
         people, channel="telegram", sender_id="telegram:8", question="q", reason="r"
     )
     assert (ticket.card_number, ticket.district) == ("BZ2026C002", "精河县")
+
+
+def test_deadlines_hold_whatever_time_zone_the_clock_gives(people, sla):
+    """Production passes UTC instants; deadlines are computed in Beijing time. Both must compare right."""
+    ticket = open_ticket(people, sla, now=MONDAY_11.astimezone(dt.UTC))
+    people.expire_all()
+    due = service.get_ticket(people, ticket_id=ticket.id).first_response_due
+    assert due == dt.datetime(2026, 11, 30, 17, 0, tzinfo=scheduled.LOCAL_TZ)
+    before = due.astimezone(dt.UTC) - dt.timedelta(minutes=1)
+    assert scheduled.sweep(people, sla=sla, now=before).escalated == []
+    assert scheduled.sweep(people, sla=sla, now=before + dt.timedelta(minutes=2)).escalated == [ticket.id]
