@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -29,6 +29,7 @@ from frontdesk.clock import LOCAL_TZ
 from frontdesk.database import session_scope
 from tickets import flows as ticket_flows
 from tickets import service as ticket_service
+from tickets.labels import STATUS_LABELS
 from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -107,25 +108,6 @@ class ActionOpenTicket(Action):
 class ActionCheckTicket(Action):
     """Tells a talent the status of one of their tickets, or lists their open ones."""
 
-    STATUS_LABELS: ClassVar[dict[str, dict[str, str]]] = {
-        "zh": {
-            "open": "已登记，等待工作人员受理",
-            "assigned": "工作人员正在办理",
-            "waiting_talent": "等待您补充信息",
-            "escalated": "已提交上级领导协调",
-            "resolved": "已办结",
-            "closed": "已关闭",
-        },
-        "en": {
-            "open": "registered, waiting for staff",
-            "assigned": "being handled by staff",
-            "waiting_talent": "waiting for your reply",
-            "escalated": "escalated to a leader",
-            "resolved": "resolved",
-            "closed": "closed",
-        },
-    }
-
     def name(self) -> str:
         return "action_check_ticket"
 
@@ -146,7 +128,7 @@ class ActionCheckTicket(Action):
             language,
             tickets=tickets,
             ticket_id=ticket_id,
-            status_labels=self.STATUS_LABELS[language],
+            status_labels=STATUS_LABELS[language],
         )
         say(
             dispatcher,
@@ -187,7 +169,7 @@ class ActionReply(Action):
     ) -> list[EventType]:
         language = conversation_language(tracker)
         intent = latest_intent(tracker)
-        if intent not in self.REPLIES or (band(tracker) is not Band.CONFIDENT and intent != "out_of_scope"):
+        if intent not in self.REPLIES or band(tracker) is not Band.CONFIDENT:
             intent = "nlu_fallback"  # also Rasa's core fallback, when no rule fits the conversation
         offered = offered_a_person(last_bot_payload(tracker))
         if intent == "affirm" and offered:
