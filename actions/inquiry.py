@@ -29,7 +29,7 @@ from actions.common import (
     say,
 )
 from actions.knowledge import index_cache
-from actions.messages import INTENT_LABELS, TOPIC_LABELS, render, topic_buttons
+from actions.messages import INTENT_LABELS, render, topic_buttons
 from frontdesk.clock import local_today
 from frontdesk.database import session_scope
 from frontdesk.text import normalize
@@ -45,7 +45,7 @@ from policies_kb.answers import (
     topic_menu,
 )
 from policies_kb.retrieval import IndexedArticle
-from policies_kb.schema import DISTRICTS, TIERS
+from policies_kb.schema import DISTRICTS, TIERS, TOPIC_LABELS
 from tickets import registry
 
 log = logging.getLogger(__name__)

@@ -11,32 +11,7 @@ from jinja2 import Environment
 from frontdesk.config import get_settings
 from frontdesk.templating import message_environment
 from frontdesk.text import split_message
-from policies_kb.schema import TOPICS
-
-TOPIC_LABELS = {
-    "zh": {
-        "green_card": "人才绿卡",
-        "housing": "住房保障",
-        "schooling": "子女入学",
-        "registration": "企业注册",
-        "medical": "医疗保健",
-        "spouse_employment": "配偶就业",
-        "social_security": "社保医保",
-        "title_evaluation": "职称评审",
-        "service_window": "服务窗口",
-    },
-    "en": {
-        "green_card": "Green card",
-        "housing": "Housing",
-        "schooling": "Children's schooling",
-        "registration": "Company registration",
-        "medical": "Medical care",
-        "spouse_employment": "Spouse employment",
-        "social_security": "Social security",
-        "title_evaluation": "Professional titles",
-        "service_window": "Service window",
-    },
-}
+from policies_kb.schema import TOPIC_LABELS, TOPICS
 
 INTENT_LABELS = {
     language: {

@@ -136,8 +136,8 @@ def main() -> None:
     if args.url:
         results, timings = parse_all(args.url.rstrip("/"), items, args.token)
     else:
-        with running_stack() as url:
-            results, timings = parse_all(url, items, args.token)
+        with running_stack() as settings:
+            results, timings = parse_all(settings.rasa_base_url, items, args.token)
     print(json.dumps(report(items, results, timings), ensure_ascii=False, indent=2))
     if args.bands:
         for row in bands(items, results, [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]):

@@ -2,31 +2,49 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from frontdesk.config import Settings
+from frontdesk import database
+from frontdesk.config import Settings, get_settings
 from frontdesk.database import make_engine
 from frontdesk.migrate import prepare_database
 from frontdesk.serve import build_services, free_port, wait_until_ready
 
 
 @contextmanager
-def running_stack() -> Iterator[str]:
-    """Start Rasa and the action server; yield Rasa's base URL; stop them afterwards."""
+def running_stack() -> Iterator[Settings]:
+    """Start Rasa and the action server; yield their settings; stop them afterwards.
+
+    This process's DATABASE_URL points at the stack's database meanwhile, for components run in-process.
+    """
     folder = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
     settings = Settings(
         database_url=f"sqlite:///{folder / 'bench.db'}", rasa_port=free_port(), actions_port=free_port()
     )
     prepare_database(make_engine(settings.database_url))
     services = build_services(settings, log_dir=folder)
+    previous_url = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = settings.database_url
+    _clear_cached_settings()
     try:
         for service in services:
             service.start()
         print(f"server ready in {wait_until_ready(settings, services):.1f} s (logs in {folder})")
-        yield settings.rasa_base_url
+        yield settings
     finally:
         for service in reversed(services):
             service.stop()
+        if previous_url is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous_url
+        _clear_cached_settings()
+
+
+def _clear_cached_settings() -> None:
+    for cached in (get_settings, database.get_engine, database.get_sessionmaker):
+        cached.cache_clear()

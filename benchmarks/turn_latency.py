@@ -49,8 +49,8 @@ def main() -> None:
     if args.url:
         timings = sorted(measure(args.url.rstrip("/"), args.rounds))
     else:
-        with running_stack() as url:
-            timings = sorted(measure(url, args.rounds))
+        with running_stack() as settings:
+            timings = sorted(measure(settings.rasa_base_url, args.rounds))
     p95 = timings[int(0.95 * (len(timings) - 1))]
     print(
         f"turns: {len(timings)}  p50: {statistics.median(timings):.1f} ms  p95: {p95:.1f} ms  "

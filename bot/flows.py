@@ -81,13 +81,6 @@ async def talent_turn(
     except RasaUnavailable as exc:
         log.error("assistant unavailable for %s: %s", sender_id, exc)
         return [await _saved_as_ticket(channel=channel, sender_id=sender_id, inbound=inbound)]
-    if not replies and not inbound.full_text.startswith("/"):
-        # An action failed (Rasa answers nothing then): the question must still reach someone.
-        log.error("no reply from the assistant for %s: saving the question as a ticket", sender_id)
-        return [await _saved_as_ticket(channel=channel, sender_id=sender_id, inbound=inbound)]
-    if not replies:
-        log.error("no reply from the assistant for %s to the button %s", sender_id, inbound.full_text[:64])
-        return [BotMessage(text=render("assistant_unavailable", inbound.language, ticket_id=None))]
     if inbound.truncated:
         for reply in replies:
             if reply.custom and reply.custom.get("type") == "ticket":

@@ -88,6 +88,19 @@ class RasaClient:
             raise RasaUnavailable("Rasa returned no reply (is the action server running?)")
         return merge_paragraphs(messages)
 
+    async def set_slot(self, sender_id: str, name: str, value: Any) -> None:
+        """Set a slot of a talent's conversation (e.g. the language chosen with /lang)."""
+        params = {"token": self._token} if self._token else None
+        try:
+            response = await self._http.post(
+                f"{self._base_url}/conversations/{sender_id}/tracker/events",
+                json={"event": "slot", "name": name, "value": value},
+                params=params,
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
     async def status(self) -> dict[str, Any]:
         params = {"token": self._token} if self._token else None
         response = await self._http.get(f"{self._base_url}/status", params=params)

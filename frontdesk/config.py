@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     actions_port: int = Field(default=5055, ge=1, le=65535)
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = Field(
+        default=None,
+        description="Public HTTPS URL Telegram posts updates to; unset: the bot polls (the default).",
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret token Telegram sends with every webhook call (required with a URL)."
+    )
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     staff_chat_id: int | None = None
     office_hours: str = Field(
         default="10:00-14:00,16:00-20:00", description="Office periods of a working day, Asia/Shanghai time."
@@ -45,6 +54,9 @@ class Settings(BaseSettings):
         description="Key of the hashes that stand for talents' phone numbers; set a long random value.",
     )
     outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_poll_seconds: float = Field(
+        default=1.0, gt=0, description="Seconds between the bot's rounds of sending due notifications."
+    )
     window_phone: str = Field(
         default="0909-2222000", description="Phone number of the service window, quoted in replies."
     )
@@ -56,6 +68,12 @@ class Settings(BaseSettings):
         description="Intent confidence from which the assistant acts; below it (down to the "
         "FallbackClassifier's threshold in config.yml) it asks which of the two likeliest topics is meant.",
     )
+
+    @model_validator(mode="after")
+    def _webhook_has_a_secret(self) -> Settings:
+        if self.telegram_webhook_url and self.telegram_webhook_secret is None:
+            raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (A-Z, a-z, 0-9, _ and -)")
+        return self
 
     @property
     def rasa_base_url(self) -> str:

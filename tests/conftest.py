@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from frontdesk.database import make_engine
 from frontdesk.migrate import upgrade_schema
 
+pytest_plugins = ["tests.stack"]  # the `stack` fixture: real Rasa and action servers on loopback
+
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 

@@ -172,6 +172,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+_UPDATE_ID_BLOCKS = itertools.count(100_000_001, 1_000_000)
+
+
 class FakeBotApi:
     """A fake Bot API on 127.0.0.1 (free port), serving ``/bot<TOKEN>/<method>`` and ``/file/bot<TOKEN>/``.
 
@@ -212,7 +215,7 @@ class FakeBotApi:
         self._webhook_url = ""
         self._offset = 0
         self._ids = itertools.count(1)
-        self._next_update_id = 100_000_001
+        self._next_update_id = next(_UPDATE_ID_BLOCKS)  # like Telegram's: never reused by another run
         self._methods = {name[3:].lower(): name[3:] for name in dir(self) if name.startswith("_m_")}
         handler = type("Handler", (_Handler,), {"api": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -1,0 +1,289 @@
+"""The outbox drained to Telegram: every notification the ticket store queued, sent at least once.
+
+A repeating job takes the oldest due row Telegram can reach (the staff group, roster people, and talents
+whose sender id is "telegram:<user id>"; the rows of other channels' talents stay pending for their own
+channel), leases it for LEASE, renders it from bot/templates and sends it, then records the outcome in a
+transaction of its own, so one bad row never holds up the others. A crash between sending and that
+commit sends the message again once the lease has run out: delivery is at least once. Flood control
+(RetryAfter) postpones a row without counting a try; network errors back off (tickets.outbox); a blocked
+bot, an unknown chat or a refused message flag the row at once, and the staff group is told of every
+flagged row that was not meant for the staff group itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.keyboards import ticket_button
+from bot.messages import render
+from bot.models import ChatPreference
+from frontdesk.clock import LOCAL_TZ
+from frontdesk.config import Settings
+from frontdesk.database import session_scope
+from frontdesk.text import detect_language, split_message
+from policies_kb.schema import TOPIC_LABELS
+from tickets import outbox, service
+from tickets.models import OutboxMessage, OutboxStatus, Person, Ticket, utcnow
+
+log = logging.getLogger(__name__)
+
+TALENT_PREFIX = "telegram:"
+LEASE = dt.timedelta(minutes=2)  # a row being sent is not due again for this long
+BATCH = 50  # rows at most per run
+TRANSCRIPT_TURNS = 10
+NEW_TICKET = ("claim", "reply", "escalate", "resolve")
+LEADER = ("reply", "handback")
+BUTTONS = {"created": NEW_TICKET, "handed_back": NEW_TICKET, "talent_replied": ("reply", "resolve")}
+
+
+class Undeliverable(Exception):
+    """A row that no Telegram chat can receive."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A leased outbox row, ready to send; with `problem`, one that can never be sent."""
+
+    outbox_id: int
+    chat_id: int = 0
+    parts: tuple[str, ...] = ()
+    markup: InlineKeyboardMarkup | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How sending went: delivered when `error` is None."""
+
+    error: str | None = None
+    permanent: bool = False
+    retry_after: float | None = None  # flood control: try again after this many seconds, uncounted
+
+
+def _due_for_telegram(session: Session, *, now: dt.datetime) -> OutboxMessage | None:
+    """The oldest due row Telegram can deliver: outbox.due without other channels' talents."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.recipient_kind != "talent", OutboxMessage.recipient.startswith(TALENT_PREFIX)),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalar(query)
+
+
+def _chat_of(session: Session, row: OutboxMessage, settings: Settings) -> int:
+    if row.recipient_kind == service.STAFF_GROUP:
+        if settings.staff_chat_id is None:
+            raise Undeliverable("STAFF_CHAT_ID is not set")
+        return settings.staff_chat_id
+    if row.recipient_kind == "person":
+        person = session.get(Person, row.recipient)
+        if person is None or person.telegram_user_id is None:
+            raise Undeliverable(f"{row.recipient} has no Telegram user id on the roster")
+        return person.telegram_user_id
+    user_id = row.recipient.removeprefix(TALENT_PREFIX)
+    if row.recipient_kind != "talent" or not user_id.isdigit():
+        raise Undeliverable(f"{row.recipient_kind} {row.recipient} is not a Telegram chat")
+    return int(user_id)
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.astimezone(LOCAL_TZ) if moment else None
+
+
+def _card(ticket: Ticket) -> dict[str, Any]:
+    """What staff and leaders see of a ticket."""
+    return {
+        "id": ticket.id,
+        "question": ticket.question,
+        "district": ticket.district,
+        "topic": TOPIC_LABELS["zh"].get(ticket.topic or "", ticket.topic),
+        "priority": str(ticket.priority),
+        "due": _local(ticket.first_response_due),
+        "turns": ticket.transcript[-TRANSCRIPT_TURNS:],
+    }
+
+
+def _talent_language(session: Session, sender_id: str, ticket: Ticket | None) -> str:
+    """The talent's /lang choice, else the language of their question (Chinese when unsure)."""
+    preference = session.get(ChatPreference, sender_id)
+    if preference is not None:
+        return preference.language
+    return detect_language(ticket.question) if ticket else "zh"
+
+
+def _keyboard(row: OutboxMessage) -> InlineKeyboardMarkup | None:
+    """Ticket buttons for staff and leaders; talents' messages have none."""
+    if row.ticket_id is None or row.recipient_kind == "talent":
+        return None
+    if row.kind == "sla_warning":
+        actions = LEADER if row.recipient_kind == "person" else NEW_TICKET
+    else:
+        actions = LEADER if row.kind == "escalated" else BUTTONS.get(row.kind, ())
+    buttons = [ticket_button(action, row.ticket_id) for action in actions]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]) if buttons else None
+
+
+def _envelope(session: Session, row: OutboxMessage, settings: Settings) -> Envelope:
+    """The row as Telegram messages: staff read Chinese, talents their own language."""
+    try:
+        chat_id = _chat_of(session, row, settings)
+        ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+        if row.recipient_kind == "talent":
+            language = _talent_language(session, row.recipient, ticket)
+            text = render(f"talent_{row.kind}", language, **row.payload)
+        else:
+            text = render(f"notify_{row.kind}", "zh", ticket=_card(ticket) if ticket else None, **row.payload)
+        parts = tuple(split_message(text))
+        if not parts:
+            raise Undeliverable("the message is empty")
+    except Undeliverable as exc:
+        return Envelope(row.id, problem=str(exc))
+    except Exception as exc:  # a missing template or payload field must not hold up the other rows
+        log.exception("outbox %d (%s) cannot be rendered", row.id, row.kind)
+        return Envelope(row.id, problem=f"cannot be rendered: {exc!r}")
+    return Envelope(row.id, chat_id, parts, _keyboard(row))
+
+
+def _claim(settings: Settings) -> Envelope | None:
+    """Lease the oldest due row and prepare its message."""
+    now = utcnow()
+    with session_scope() as session:
+        row = _due_for_telegram(session, now=now)
+        if row is None:
+            return None
+        row.next_attempt_at = now + LEASE
+        return _envelope(session, row, settings)
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # an int until PTB_TIMEDELTA, with a deprecation warning
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+
+
+async def _send(bot: Bot, envelope: Envelope) -> Outcome:
+    if envelope.problem is not None:
+        return Outcome(error=envelope.problem, permanent=True)
+    try:
+        for number, part in enumerate(envelope.parts, start=1):
+            markup = envelope.markup if number == len(envelope.parts) else None  # under the last part
+            await bot.send_message(envelope.chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except RetryAfter as exc:
+        return Outcome(error=str(exc), retry_after=_retry_after_seconds(exc))
+    except (Forbidden, BadRequest, ChatMigrated) as exc:  # the same request would be refused again
+        return Outcome(error=exc.message, permanent=True)
+    except TelegramError as exc:  # TimedOut, NetworkError, ...: try again later
+        return Outcome(error=exc.message)
+    return Outcome()
+
+
+def _alert_staff(session: Session, row: OutboxMessage, *, now: dt.datetime) -> None:
+    """One message to the staff group about a flagged row."""
+    key = f"delivery_failed:{row.id}"
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)) is not None:
+        return
+    person = session.get(Person, row.recipient) if row.recipient_kind == "person" else None
+    service.notify(
+        session,
+        kind="delivery_failed",
+        ticket=session.get(Ticket, row.ticket_id) if row.ticket_id else None,
+        recipient_kind=service.STAFF_GROUP,
+        recipient=service.STAFF_GROUP,
+        payload={
+            "outbox_id": row.id,
+            "failed_kind": row.kind,
+            "recipient_kind": row.recipient_kind,
+            "recipient": f"{person.name}（{person.id}）" if person else row.recipient,
+            "error": row.last_error,
+        },
+        now=now,
+        dedup_key=key,
+    )
+
+
+def _settle(envelope: Envelope, outcome: Outcome, settings: Settings) -> None:
+    """Record how sending went, in a transaction of its own."""
+    now = utcnow()
+    with session_scope() as session:
+        row = session.get(OutboxMessage, envelope.outbox_id)
+        assert row is not None
+        if outcome.error is None:
+            outbox.mark_delivered(session, message=row, now=now)
+        elif outcome.retry_after is not None:
+            row.next_attempt_at = now + dt.timedelta(seconds=outcome.retry_after)  # not a counted try
+            row.last_error = outcome.error
+            log.warning("outbox %d (%s) postponed by flood control: %s", row.id, row.kind, outcome.error)
+        else:
+            outbox.mark_failed(
+                session,
+                message=row,
+                error=outcome.error,
+                max_attempts=settings.outbox_max_attempts,
+                permanent=outcome.permanent,
+                now=now,
+            )
+            flagged = row.status is OutboxStatus.FAILED
+            log.log(
+                logging.ERROR if flagged else logging.WARNING,
+                "outbox %d (%s to %s) %s: %s",
+                row.id,
+                row.kind,
+                row.recipient_kind,
+                "flagged" if flagged else "will be retried",
+                outcome.error,
+            )
+            if flagged and row.recipient_kind != service.STAFF_GROUP:  # never about the alerts' own chat
+                _alert_staff(session, row, now=now)
+
+
+async def deliver_due(bot: Bot, settings: Settings, *, limit: int = BATCH) -> int:
+    """Send due outbox rows one at a time, oldest first, until none is due; the number taken."""
+    for taken in range(limit):
+        envelope = await asyncio.to_thread(_claim, settings)
+        if envelope is None:
+            return taken
+        outcome = await _send(bot, envelope)
+        await asyncio.to_thread(_settle, envelope, outcome, settings)
+        if outcome.retry_after is not None:
+            return taken + 1
+    return limit
+
+
+async def _drain(context: ContextTypes.DEFAULT_TYPE) -> None:
+    lock: asyncio.Lock = context.bot_data.setdefault("outbox_lock", asyncio.Lock())
+    if lock.locked():  # the last run is still sending (APScheduler would log a skipped run every tick)
+        return
+    async with lock:
+        await deliver_due(context.bot, context.bot_data["settings"])
+
+
+def register(application: Application) -> None:
+    """Deliver the outbox every OUTBOX_POLL_SECONDS while the application runs."""
+    settings: Settings = application.bot_data["settings"]
+    if settings.staff_chat_id is None:
+        log.error("STAFF_CHAT_ID is not set: notifications for the staff group will be flagged undeliverable")
+    assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
+    application.job_queue.run_repeating(
+        _drain, interval=settings.outbox_poll_seconds, name="outbox", job_kwargs={"max_instances": 2}
+    )

@@ -1,0 +1,369 @@
+"""Talents in private chats: questions to the assistant, buttons, /start /help /lang /bind /mytickets.
+
+Text goes to Rasa's REST channel as "telegram:<user id>"; while a ticket waits for the talent's answer,
+their next message goes to that ticket instead (with a button to ask it as a new question). Other
+kinds of message get a polite reply; a photo or document sent while a ticket waits is attached to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.flows import talent_turn
+from bot.keyboards import KEY_PREFIX, PayloadStore, assistant_keyboard
+from bot.messages import render
+from bot.models import ChatPreference
+from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from frontdesk.config import Settings
+from frontdesk.database import session_scope
+from frontdesk.text import detect_language
+from tickets import registry
+from tickets import service as ticket_service
+from tickets.labels import STATUS_LABELS
+from tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("zh", "en")
+LANG_PREFIX = "lang:"
+NEW_QUESTION = "newq"
+TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for 5 s
+MY_TICKETS_SHOWN = 10
+
+PRIVATE = filters.ChatType.PRIVATE
+NOT_TEXT = (
+    filters.PHOTO
+    | filters.Document.ALL
+    | filters.Sticker.ALL
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.LOCATION
+    | filters.CONTACT
+    | filters.ANIMATION
+    | filters.POLL
+    | filters.Dice.ALL
+)
+
+
+def sender_id_of(user_id: int) -> str:
+    return f"telegram:{user_id}"
+
+
+# -- language ---------------------------------------------------------------------------------------
+
+
+def _stored_language(sender_id: str) -> str | None:
+    with session_scope() as session:
+        preference = session.get(ChatPreference, sender_id)
+        return preference.language if preference else None
+
+
+def _store_language(sender_id: str, language: str) -> None:
+    with session_scope() as session:
+        preference = session.get(ChatPreference, sender_id) or ChatPreference(sender_id=sender_id)
+        preference.language = language
+        session.add(preference)
+
+
+async def language_of(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str = "") -> str:
+    """The language of the channel's own texts: the talent's /lang choice, else the message's language,
+    else their Telegram app's."""
+    user = update.effective_user
+    if user is None:
+        return "zh"
+    if "language" not in context.user_data:
+        context.user_data["language"] = await asyncio.to_thread(_stored_language, sender_id_of(user.id))
+    chosen = context.user_data["language"]
+    if chosen:
+        return chosen
+    if text.strip():
+        return detect_language(text)
+    return "en" if (user.language_code or "zh").lower().startswith("en") else "zh"
+
+
+# -- talking to the assistant -------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" until the block ends."""
+
+    async def keep_typing() -> None:
+        while True:
+            with suppress(TelegramError):
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            await asyncio.sleep(TYPING_REFRESH_SECONDS)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
+def _lock_for(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> asyncio.Lock:
+    """One turn at a time per talent, so that replies keep the order of the questions."""
+    locks: dict[int, asyncio.Lock] = context.bot_data.setdefault("talent_locks", {})
+    return locks.setdefault(user_id, asyncio.Lock())
+
+
+async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[BotMessage]) -> None:
+    store: PayloadStore = context.bot_data["payloads"]
+    for reply in replies:
+        if reply.text:
+            await context.bot.send_message(
+                chat_id,
+                reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=assistant_keyboard(reply.buttons, store),
+            )
+
+
+async def ask_assistant(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """One turn with the assistant: the talent's text (or a button's payload) in, its replies out."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    settings: Settings = context.bot_data["settings"]
+    client: RasaClient = context.bot_data["rasa"]
+    async with _lock_for(context, user.id), typing(context, chat.id):
+        replies = await talent_turn(
+            client,
+            channel="telegram",
+            sender_id=sender_id_of(user.id),
+            raw_text=text,
+            limit=settings.max_message_chars,
+        )
+        await send_replies(context, chat.id, replies)
+
+
+async def reply_text(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, template: str, **values: Any
+) -> None:
+    """A text of the channel itself, in the talent's language."""
+    message = update.effective_message
+    if message is None:
+        return
+    typed = message.text if message.text and not message.text.startswith("/") else ""
+    language = await language_of(update, context, typed)
+    markup = values.pop("reply_markup", None)
+    await message.reply_text(
+        render(template, language, **values), parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+# -- messages -----------------------------------------------------------------------------------------
+
+
+def _add_to_waiting_ticket(sender_id: str, text: str) -> str | None:
+    """Add the talent's message to their ticket that waits for an answer; the ticket's id, if there is one."""
+    with session_scope() as session:
+        ticket = ticket_service.waiting_ticket_of(session, sender_id=sender_id)
+        if ticket is None:
+            return None
+        ticket_service.talent_reply(session, ticket_id=ticket.id, sender_id=sender_id, text=text)
+        return ticket.id
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, user = update.message, update.effective_user
+    if message is None or message.text is None or user is None:
+        return
+    ticket_id = await asyncio.to_thread(_add_to_waiting_ticket, sender_id_of(user.id), message.text)
+    if ticket_id is None:
+        await ask_assistant(update, context, message.text)
+        return
+    log.info("message of %s added to waiting ticket %s", sender_id_of(user.id), ticket_id)
+    context.user_data["last_text"] = message.text
+    language = await language_of(update, context, message.text)
+    button = InlineKeyboardButton(render("new_question_button", language), callback_data=NEW_QUESTION)
+    await reply_text(
+        update, context, "added_to_ticket", ticket_id=ticket_id, reply_markup=InlineKeyboardMarkup([[button]])
+    )
+
+
+def _attachment(message: Message) -> tuple[str, str] | None:
+    """(kind, file id) of a photo or document, the kinds staff can use on a ticket."""
+    if message.photo:
+        return "photo", message.photo[-1].file_id
+    if message.document:
+        return "document", message.document.file_id
+    return None
+
+
+async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, user = update.message, update.effective_user
+    if message is None or user is None:
+        return
+    attachment = _attachment(message)
+    if attachment is not None:
+        kind, file_id = attachment
+        note = f"[{kind} file_id={file_id}]" + (f" {message.caption}" if message.caption else "")
+        ticket_id = await asyncio.to_thread(_add_to_waiting_ticket, sender_id_of(user.id), note)
+        if ticket_id is not None:
+            log.info("%s of %s attached to ticket %s", kind, sender_id_of(user.id), ticket_id)
+            await reply_text(update, context, "attached", ticket_id=ticket_id)
+            return
+    log.info("non-text message from %s", sender_id_of(user.id))
+    await reply_text(update, context, "text_only")
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edit is not answered again (the first answer stands); the talent is told how to ask anew."""
+    user = update.effective_user
+    log.info("edited message from %s: not answered again", sender_id_of(user.id) if user else "?")
+    await reply_text(update, context, "edited")
+
+
+async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Talents are served only in private chats: a command or mention in a group gets a pointer there."""
+    await reply_text(update, context, "private_only", bot_username=context.bot.username)
+
+
+# -- commands -----------------------------------------------------------------------------------------
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await ask_assistant(update, context, "/greet")
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await ask_assistant(update, context, "/help")
+
+
+async def on_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    buttons = [
+        InlineKeyboardButton("中文", callback_data=f"{LANG_PREFIX}zh"),
+        InlineKeyboardButton("English", callback_data=f"{LANG_PREFIX}en"),
+    ]
+    await reply_text(update, context, "lang_menu", reply_markup=InlineKeyboardMarkup([buttons]))
+
+
+async def _set_language(update: Update, context: ContextTypes.DEFAULT_TYPE, language: str) -> None:
+    user = update.effective_user
+    if user is None or language not in LANGUAGES:
+        return
+    await asyncio.to_thread(_store_language, sender_id_of(user.id), language)
+    context.user_data["language"] = language
+    client: RasaClient = context.bot_data["rasa"]
+    try:  # button presses and menus of the assistant follow the chosen language
+        await client.set_slot(sender_id_of(user.id), "language", language)
+    except RasaUnavailable as exc:
+        log.warning("could not set the language slot of %s: %s", sender_id_of(user.id), exc)
+    await reply_text(update, context, "lang_set")
+
+
+def _bind(sender_id: str, card_number: str, last4: str, secret: str) -> registry.BindResult:
+    with session_scope() as session:
+        result = registry.bind(
+            session, sender_id=sender_id, card_number=card_number.upper(), last4=last4, secret=secret
+        )
+        if result.talent is not None:
+            session.expunge(result.talent)
+        return result
+
+
+async def on_bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/bind CARD LAST4: link the chat to a green card (card number and the phone's last four digits)."""
+    user = update.effective_user
+    arguments = context.args or []
+    if user is None or len(arguments) != 2 or not (arguments[1].isdigit() and len(arguments[1]) == 4):
+        await reply_text(update, context, "bind_usage")
+        return
+    settings: Settings = context.bot_data["settings"]
+    result = await asyncio.to_thread(
+        _bind, sender_id_of(user.id), arguments[0], arguments[1], settings.registry_secret.get_secret_value()
+    )
+    if result.talent is not None:
+        log.info("%s bound to a green card", sender_id_of(user.id))
+        await reply_text(update, context, "bind_ok", talent=result.talent)
+    elif result.locked_until is not None:
+        await reply_text(update, context, "bind_locked", until=result.locked_until)
+    else:
+        await reply_text(update, context, "bind_failed", tries_left=result.tries_left)
+
+
+def _my_tickets(sender_id: str) -> list[Ticket]:
+    with session_scope() as session:
+        tickets = ticket_service.tickets_of_sender(session, sender_id=sender_id)
+        recent = tickets[-MY_TICKETS_SHOWN:][::-1]
+        for ticket in recent:
+            session.expunge(ticket)
+        return recent
+
+
+async def on_my_tickets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    tickets = await asyncio.to_thread(_my_tickets, sender_id_of(user.id))
+    language = await language_of(update, context)
+    await reply_text(update, context, "my_tickets", tickets=tickets, status_labels=STATUS_LABELS[language])
+
+
+# -- buttons ------------------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A talent's button: a language, "ask as a new question", or an assistant payload."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    await query.answer()
+    message = query.message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return
+    data = query.data
+    if data.startswith(LANG_PREFIX):
+        await _set_language(update, context, data.removeprefix(LANG_PREFIX))
+    elif data == NEW_QUESTION:
+        text = context.user_data.pop("last_text", None)
+        if text:
+            await ask_assistant(update, context, text)
+    elif data.startswith(KEY_PREFIX):
+        store: PayloadStore = context.bot_data["payloads"]
+        payload = store.payload_for(data.removeprefix(KEY_PREFIX))
+        if payload is None:
+            await context.bot.send_message(
+                message.chat.id, render("button_expired", await language_of(update, context))
+            )
+        else:
+            await ask_assistant(update, context, payload)
+    else:
+        await ask_assistant(update, context, data)
+
+
+def register(application: Application) -> None:
+    private_message = filters.UpdateType.MESSAGE & PRIVATE
+    application.add_handler(CommandHandler("start", on_start, filters=private_message))
+    application.add_handler(CommandHandler("help", on_help, filters=private_message))
+    application.add_handler(CommandHandler("lang", on_lang, filters=private_message))
+    application.add_handler(CommandHandler("bind", on_bind, filters=private_message))
+    application.add_handler(CommandHandler("mytickets", on_my_tickets, filters=private_message))
+    application.add_handler(MessageHandler(private_message & filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_handler(MessageHandler(private_message & NOT_TEXT, on_not_text))
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & PRIVATE, on_edited))
+    settings: Settings = application.bot_data["settings"]
+    group_address = filters.ChatType.GROUPS & (filters.COMMAND | filters.Entity("mention"))
+    if settings.staff_chat_id is not None:
+        group_address &= ~filters.Chat(settings.staff_chat_id)
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & group_address, on_group))
+    application.add_handler(CallbackQueryHandler(on_button))
