@@ -19,9 +19,9 @@ import time
 from pydantic import SecretStr
 
 from benchmarks.stack import running_stack
-from bot.telegram_app import build_application
 from frontdesk.config import Settings
 from tests.fake_bot_api import FakeBotApi
+from tests.telegram.running import running_bot
 
 QUESTIONS = [
     "博乐市的人才公寓怎么申请？",
@@ -44,12 +44,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def run(settings: Settings, api: FakeBotApi, args: argparse.Namespace) -> None:
-    application = build_application(settings)
-    await application.initialize()
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=1)
-    try:
+    async with running_bot(settings):
         updates: list[tuple[int, dict]] = []
         total = args.talents * args.messages
         started = time.monotonic()
@@ -67,10 +62,6 @@ async def run(settings: Settings, api: FakeBotApi, args: argparse.Namespace) -> 
         )
         await asyncio.sleep(SETTLE_SECONDS)  # the last turns' remaining messages
         elapsed = time.monotonic() - started
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
     report(api, updates, elapsed, args)
 
 

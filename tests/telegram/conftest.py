@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 
 import pytest
 from pydantic import SecretStr
 from telegram.ext import Application
 
-from bot.telegram_app import build_application
 from frontdesk import database
 from frontdesk.config import Settings, get_settings
 from frontdesk.migrate import upgrade_schema
 from frontdesk.serve import free_port
 from tests.fake_bot_api import FakeBotApi
+from tests.telegram.running import running_bot
 
 STAFF_CHAT_ID = -1001000000001
 
@@ -51,22 +50,6 @@ def bot_settings(fake_api: FakeBotApi, bot_database: str) -> Settings:
         rasa_port=free_port(),
         rasa_timeout_seconds=2,
     )
-
-
-@asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[Application]:
-    """The bot application, polling (as in production) until the block ends."""
-    application = build_application(settings)
-    await application.initialize()
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=1)
-    try:
-        yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
 
 
 @pytest.fixture
