@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("zh", "en")
 LANG_PREFIX = "lang:"
 NEW_QUESTION = "newq"
+TYPING_DELAY_SECONDS = 0.8
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for 5 s
 MY_TICKETS_SHOWN = 10
 
@@ -104,9 +105,11 @@ async def language_of(update: Update, context: ContextTypes.DEFAULT_TYPE, text: 
 
 @asynccontextmanager
 async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
-    """Show "typing…" until the block ends."""
+    """Show "typing…" from TYPING_DELAY_SECONDS on, until the block ends. A quick answer needs none,
+    and every chat action counts against Telegram's 30 requests a second (AIORateLimiter)."""
 
     async def keep_typing() -> None:
+        await asyncio.sleep(TYPING_DELAY_SECONDS)
         while True:
             with suppress(TelegramError):
                 await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
