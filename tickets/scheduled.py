@@ -71,12 +71,15 @@ def _warn(session: Session, *, now: dt.datetime) -> list[str]:
     warned = []
     for ticket in due:
         ticket.sla_warned_at = now
+        leader = (
+            ticket.escalated_to_id if ticket.status is TicketStatus.ESCALATED else None
+        )  # not after hand-back
         service.notify(
             session,
             kind="sla_warning",
             ticket=ticket,
-            recipient_kind="person" if ticket.escalated_to_id else service.STAFF_GROUP,
-            recipient=ticket.escalated_to_id or service.STAFF_GROUP,
+            recipient_kind="person" if leader else service.STAFF_GROUP,
+            recipient=leader or service.STAFF_GROUP,
             payload={"ticket_id": ticket.id, "due": ticket.first_response_due.isoformat()},
             now=now,
         )

@@ -245,3 +245,14 @@ def test_deadlines_hold_whatever_time_zone_the_clock_gives(people, sla):
     before = due.astimezone(dt.UTC) - dt.timedelta(minutes=1)
     assert scheduled.sweep(people, sla=sla, now=before).escalated == []
     assert scheduled.sweep(people, sla=sla, now=before + dt.timedelta(minutes=2)).escalated == [ticket.id]
+
+
+def test_after_a_hand_back_the_warning_goes_to_the_staff_again(people, sla):
+    ticket = open_ticket(people, sla, district="精河县")
+    service.escalate(people, ticket_id=ticket.id, actor="staff-jinghe", reason="r", sla=sla, now=MONDAY_11)
+    service.hand_back(
+        people, ticket_id=ticket.id, person_id=ticket.escalated_to_id, note="窗口办理", now=MONDAY_11
+    )
+    report = scheduled.sweep(people, sla=sla, now=ticket.first_response_warn_at + dt.timedelta(minutes=1))
+    assert report.warned == [ticket.id]
+    assert ("sla_warning", "staff_group", "staff_group") in outbox_rows(people, ticket.id)
