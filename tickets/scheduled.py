@@ -71,9 +71,8 @@ def _warn(session: Session, *, now: dt.datetime) -> list[str]:
     warned = []
     for ticket in due:
         ticket.sla_warned_at = now
-        leader = (
-            ticket.escalated_to_id if ticket.status is TicketStatus.ESCALATED else None
-        )  # not after hand-back
+        # whom it waits on: the leader while escalated (not after a hand-back), else the window staff
+        leader = ticket.escalated_to_id if ticket.status is TicketStatus.ESCALATED else None
         service.notify(
             session,
             kind="sla_warning",
