@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
 from tests.fake_bot_api import FakeBotApi
+from tests.telegram.running import running_bot
 from tickets import registry, service
 from tickets.models import Ticket, TicketEvent, TicketStatus
 
@@ -128,3 +131,19 @@ async def test_a_dead_rasa_server_saves_the_question_and_gives_its_number(bot, f
     fake_api.send_text(1010, "孩子转学需要什么材料")
     reply = (await replies(fake_api, 1010))[-1]["text"]
     assert "智能助手暂时无法回答" in reply and "GC-" in reply
+
+
+@pytest.fixture
+def silent_rasa() -> Iterator[int]:
+    """A port that accepts connections and never answers: a Rasa server too slow to wait for."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server.getsockname()[1]
+
+
+async def test_a_slow_rasa_server_shows_typing_then_saves_the_question(bot_settings, fake_api, silent_rasa):
+    settings = bot_settings.model_copy(update={"rasa_port": silent_rasa, "rasa_timeout_seconds": 2})
+    async with running_bot(settings):
+        fake_api.send_text(1011, "配偶工作安置需要什么条件")
+        reply = (await replies(fake_api, 1011))[-1]["text"]
+    assert "智能助手暂时无法回答" in reply and "GC-" in reply
+    assert [call["action"] for call in fake_api.calls_to("sendChatAction")] == ["typing"]
