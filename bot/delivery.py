@@ -19,7 +19,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -71,23 +71,6 @@ class Outcome:
     error: str | None = None
     permanent: bool = False
     retry_after: float | None = None  # flood control: try again after this many seconds, uncounted
-
-
-def _due_for_telegram(session: Session, *, now: dt.datetime) -> OutboxMessage | None:
-    """The oldest due row Telegram can deliver: outbox.due without other channels' talents."""
-    query = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.recipient_kind != "talent", OutboxMessage.recipient.startswith(TALENT_PREFIX)),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(1)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return session.scalar(query)
 
 
 def _chat_of(session: Session, row: OutboxMessage, settings: Settings) -> int:
@@ -168,9 +151,10 @@ def _claim(settings: Settings) -> Envelope | None:
     """Lease the oldest due row and prepare its message."""
     now = utcnow()
     with session_scope() as session:
-        row = _due_for_telegram(session, now=now)
-        if row is None:
+        rows = outbox.due(session, now=now, limit=1, talents_of=TALENT_PREFIX)
+        if not rows:
             return None
+        row = rows[0]
         row.next_attempt_at = now + LEASE
         return _envelope(session, row, settings)
 

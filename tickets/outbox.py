@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tickets.models import OutboxMessage, OutboxStatus, utcnow
@@ -18,14 +18,24 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
 
 
-def due(session: Session, *, now: dt.datetime, limit: int = 50) -> list[OutboxMessage]:
-    """Pending messages whose time has come, oldest first (locked against other workers on PostgreSQL)."""
+def due(
+    session: Session, *, now: dt.datetime, limit: int = 50, talents_of: str | None = None
+) -> list[OutboxMessage]:
+    """Pending messages whose time has come, oldest first (locked against other workers on PostgreSQL).
+
+    With `talents_of` (a sender-id prefix such as "telegram:"), messages for talents of other channels
+    are left for those channels; messages for staff and leaders are always included.
+    """
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
+    if talents_of is not None:
+        query = query.where(
+            or_(OutboxMessage.recipient_kind != "talent", OutboxMessage.recipient.startswith(talents_of))
+        )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
