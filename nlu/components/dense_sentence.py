@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.components.per_message import PerMessageComponent
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class DenseSentenceFeatures(DenseFeaturizer, GraphComponent):
+class DenseSentenceFeatures(DenseFeaturizer, PerMessageComponent):
     """Adds the earlier featurizers' sparse sentence features of the text again, as dense features."""
 
     @staticmethod
@@ -41,17 +42,7 @@ class DenseSentenceFeatures(DenseFeaturizer, GraphComponent):
     ) -> DenseSentenceFeatures:
         return cls(execution_context.node_name, config)
 
-    def _densify(self, message: Message) -> None:
+    def transform(self, message: Message) -> None:
         _, sentence = message.get_sparse_features(TEXT)
         if sentence is not None:
             self.add_features_to_message(None, sentence.features.toarray(), TEXT, message)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        for message in training_data.training_examples:
-            self._densify(message)
-        return training_data
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self._densify(message)
-        return messages

@@ -17,8 +17,7 @@ class TextNormalizer(PerMessageComponent):
     Entity offsets of training examples are moved with the text.
     """
 
-    @staticmethod
-    def transform(message: Message) -> None:
+    def transform(self, message: Message) -> None:
         text = message.get(TEXT)
         if not isinstance(text, str):
             return

@@ -25,9 +25,8 @@ class PerMessageComponent(GraphComponent, abc.ABC):
     ) -> PerMessageComponent:
         return cls()
 
-    @staticmethod
     @abc.abstractmethod
-    def transform(message: Message) -> None:
+    def transform(self, message: Message) -> None:
         """Change `message` in place."""
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -18,8 +18,7 @@ from nlu.components.per_message import PerMessageComponent
 class PresenceFeatures(PerMessageComponent):
     """Turns the counts in every sparse sentence-level feature matrix into 0/1 (place after featurizers)."""
 
-    @staticmethod
-    def transform(message: Message) -> None:
+    def transform(self, message: Message) -> None:
         for features in message.features:
             if features.is_sparse() and features.type == FEATURE_TYPE_SENTENCE:
                 matrix = features.features.tocsr(copy=True)

@@ -6,7 +6,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from tests.store.conftest import MONDAY_11
+from tests.store.conftest import MONDAY_11, SECRET
 from tickets import flows, outbox, registry, scheduled, service
 from tickets.models import OutboxMessage, OutboxStatus, Priority, TicketStatus
 
@@ -187,43 +187,19 @@ def test_outbox_retries_with_backoff_then_flags(people, sla):
 
 
 def test_binding_locks_after_five_wrong_tries(people):
-    for tries_left in (4, 3, 2, 1):
-        result = registry.bind(
-            people,
-            sender_id="telegram:7",
-            card_number="BZ2026A001",
-            last4="0000",
-            secret="test-secret",
-            now=MONDAY_11,
+    def bind(last4: str, *, card: str = "BZ2026A001", minutes: int = 0) -> registry.BindResult:
+        moment = MONDAY_11 + dt.timedelta(minutes=minutes)
+        return registry.bind(
+            people, sender_id="telegram:7", card_number=card, last4=last4, secret=SECRET, now=moment
         )
+
+    for tries_left in (4, 3, 2, 1):
+        result = bind("0000")
         assert not result.bound and result.tries_left == tries_left
-    locked = registry.bind(
-        people,
-        sender_id="telegram:7",
-        card_number="BZ2026A001",
-        last4="0000",
-        secret="test-secret",
-        now=MONDAY_11,
-    )
-    assert locked.locked_until == MONDAY_11 + dt.timedelta(hours=1)
-    still = registry.bind(
-        people,
-        sender_id="telegram:7",
-        card_number="BZ2026A001",
-        last4="1234",
-        secret="test-secret",
-        now=MONDAY_11 + dt.timedelta(minutes=59),
-    )
-    assert not still.bound
-    later = registry.bind(
-        people,
-        sender_id="telegram:7",
-        card_number="bz2026a001",
-        last4="1234",
-        secret="test-secret",
-        now=MONDAY_11 + dt.timedelta(minutes=61),
-    )
-    assert later.bound and registry.profile_of(people, sender_id="telegram:7").tier == "A类"
+    assert bind("0000").locked_until == MONDAY_11 + dt.timedelta(hours=1)
+    assert not bind("1234", minutes=59).bound
+    assert bind("1234", card="bz2026a001", minutes=61).bound
+    assert registry.profile_of(people, sender_id="telegram:7").tier == "A类"
 
 
 def test_a_bound_talents_ticket_carries_card_and_district(people, sla):
