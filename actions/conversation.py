@@ -25,7 +25,6 @@ from actions.common import (
     transcript,
 )
 from actions.messages import render, topic_buttons
-from frontdesk.clock import LOCAL_TZ
 from frontdesk.database import session_scope
 from tickets import flows as ticket_flows
 from tickets import service as ticket_service
@@ -101,8 +100,7 @@ class ActionOpenTicket(Action):
                 district=district,
                 transcript=turns,
             )
-            due = ticket.first_response_due.astimezone(LOCAL_TZ) if ticket.first_response_due else None
-            return ticket.id, due
+            return ticket.id, ticket.first_response_due
 
 
 class ActionCheckTicket(Action):

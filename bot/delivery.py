@@ -30,7 +30,6 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.keyboards import ticket_button
 from bot.messages import render
 from bot.models import ChatPreference
-from frontdesk.clock import LOCAL_TZ
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
 from frontdesk.text import detect_language, split_message
@@ -89,10 +88,6 @@ def _chat_of(session: Session, row: OutboxMessage, settings: Settings) -> int:
     return int(user_id)
 
 
-def _local(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment.astimezone(LOCAL_TZ) if moment else None
-
-
 def _card(ticket: Ticket) -> dict[str, Any]:
     """What staff and leaders see of a ticket."""
     return {
@@ -101,7 +96,7 @@ def _card(ticket: Ticket) -> dict[str, Any]:
         "district": ticket.district,
         "topic": TOPIC_LABELS["zh"].get(ticket.topic or "", ticket.topic),
         "priority": str(ticket.priority),
-        "due": _local(ticket.first_response_due),
+        "due": ticket.first_response_due,
         "turns": ticket.transcript[-TRANSCRIPT_TURNS:],
     }
 

@@ -10,7 +10,6 @@ Everything else (talents' private messages above all) is left to the handlers re
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import re
 from collections.abc import Callable
@@ -33,7 +32,6 @@ from telegram.ext import (
 
 from bot.keyboards import TICKET_ACTIONS, TICKET_PREFIX, parse_ticket_button, ticket_button
 from bot.messages import html_to_plain, render
-from frontdesk.clock import LOCAL_TZ
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
 from policies_kb.schema import TOPIC_LABELS
@@ -81,14 +79,10 @@ class Outcome:
 # -- the database side (in a worker thread) ----------------------------------------------------------
 
 
-def _local(moment: dt.datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
-
-
 def _render(name: str, session: Session, **values: object) -> str:
-    """A staff template, given the names of roster people, topic labels and local times."""
+    """A staff template, given the names of roster people and topic labels."""
     names = {p.id: p.name for p in session.scalars(select(Person))}
-    return render(name, LANGUAGE, names=names, topics=TOPIC_LABELS[LANGUAGE], local=_local, **values)
+    return render(name, LANGUAGE, names=names, topics=TOPIC_LABELS[LANGUAGE], **values)
 
 
 def card_keyboard(ticket: Ticket) -> InlineKeyboardMarkup | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from frontdesk.clock import local_today
+from frontdesk.clock import format_local, local_today
 from frontdesk.database import get_engine, session_scope
 from frontdesk.migrate import upgrade_schema
 from policies_kb import service
@@ -69,10 +69,12 @@ def _retire(args: argparse.Namespace, session: Session) -> int:
 
 def _history(args: argparse.Namespace, session: Session) -> int:
     for v in service.history(session, article_id=args.article):
-        when = (v.published_at or v.created_at).strftime("%Y-%m-%d %H:%M")
+        when = format_local(v.published_at or v.created_at)
         who = v.published_by or v.created_by
         retired = (
-            f"  (retired {v.retired_at:%Y-%m-%d} by {v.retired_by}: {v.retire_note})" if v.retired_at else ""
+            f"  (retired {format_local(v.retired_at, '%Y-%m-%d')} by {v.retired_by}: {v.retire_note})"
+            if v.retired_at
+            else ""
         )
         print(f"v{v.version:<3} {v.status:<10} {when}  {who:<12} {v.change_note}{retired}")
     return 0

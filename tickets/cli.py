@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable
@@ -11,12 +12,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from frontdesk.clock import format_local
 from frontdesk.config import get_settings
 from frontdesk.database import get_engine, session_scope
 from frontdesk.migrate import upgrade_schema
 from tickets import outbox, registry, roster, scheduled, service
 from tickets.models import Person, Ticket, TicketStatus
-from tickets.working_time import LOCAL_TZ
 
 
 def _ticket_row(ticket: Ticket) -> dict[str, Any]:
@@ -35,8 +36,8 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _local(moment: Any) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M") if moment else "-"
+def _local(moment: dt.datetime | None) -> str:
+    return format_local(moment, "%m-%d %H:%M") if moment else "-"
 
 
 def _print_tickets(tickets: list[Ticket], as_json: bool) -> None:
@@ -89,7 +90,12 @@ def _show(args: argparse.Namespace, session: Session) -> int:
         }
         print(json.dumps(row, ensure_ascii=False, indent=2))
         return 0
-    for key, value in _ticket_row(ticket).items():
+    due = ticket.first_response_due
+    shown = _ticket_row(ticket) | {
+        "first_response_due": format_local(due) if due else None,
+        "created_at": format_local(ticket.created_at),
+    }
+    for key, value in shown.items():
         print(f"{key:>18}: {value}")
     print("conversation:")
     for turn in ticket.transcript:

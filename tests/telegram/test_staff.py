@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import Any
@@ -174,6 +175,25 @@ async def test_commands_carry_a_ticket_through_its_life(bot, fake_api, ticket_id
     } <= set(rows)
     with session_scope() as session:
         assert service.events_of(session, ticket_id=ticket_id)[3].note == "已电话联系"
+
+
+async def test_the_ticket_command_shows_times_in_beijing_time(bot, fake_api, bot_database):
+    registered = dt.datetime(2026, 11, 29, 16, 45, tzinfo=dt.UTC)  # Monday 30 November, 00:45 in Beijing
+    with session_scope() as session:
+        assert not roster.import_roster(session, text=ROSTER_YAML, fmt="yaml").problems
+        ticket_id = service.create_ticket(
+            session,
+            channel="telegram",
+            sender_id=TALENT,
+            question="人才公寓怎么申请？",
+            reason="talent_request",
+            sla=service.default_sla(),
+            district="博乐市",
+            now=registered,
+        ).id
+    fake_api.send_command(WANG, f"/ticket {ticket_id}")
+    shown = await said(fake_api, WANG, f"工单 {ticket_id}", "创建：11-30 00:45", "11-30 00:45 人才 创建")
+    assert "11-29" not in shown["text"]
 
 
 async def test_of_two_people_claiming_one_card_at_once_exactly_one_wins(bot, fake_api, ticket_id):
