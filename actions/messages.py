@@ -9,8 +9,10 @@ from typing import Any
 from jinja2 import Environment
 
 from frontdesk.config import get_settings
+from frontdesk.payloads import sign
 from frontdesk.templating import message_environment
 from frontdesk.text import split_message
+from policies_kb.passages import Part
 from policies_kb.schema import TOPIC_LABELS, TOPICS
 
 INTENT_LABELS = {
@@ -20,6 +22,24 @@ INTENT_LABELS = {
         "check_ticket": "查询工单进度" if language == "zh" else "Status of my request",
     }
     for language, labels in TOPIC_LABELS.items()
+}
+
+# Buttons under an answer that open the rest of the article.
+PART_LABELS = {
+    "zh": {
+        Part.FULL: "查看全文",
+        Part.DOCUMENTS: "所需材料",
+        Part.HOW_TO_APPLY: "办理方式",
+        Part.PROCESSING_TIME: "办理时限",
+        Part.CONTACT: "咨询电话",
+    },
+    "en": {
+        Part.FULL: "Full text",
+        Part.DOCUMENTS: "Documents",
+        Part.HOW_TO_APPLY: "How to apply",
+        Part.PROCESSING_TIME: "Processing time",
+        Part.CONTACT: "Contact",
+    },
 }
 
 
@@ -38,4 +58,4 @@ def render(name: str, language: str, **values: Any) -> list[str]:
 def topic_buttons(language: str, topics: tuple[str, ...] = TOPICS) -> list[dict[str, str]]:
     """One button per inquiry topic; pressing one asks about that topic."""
     labels = TOPIC_LABELS[language]
-    return [{"title": labels[topic], "payload": f"/ask_{topic}"} for topic in topics]
+    return [{"title": labels[topic], "payload": sign(f"/ask_{topic}")} for topic in topics]

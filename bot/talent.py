@@ -32,6 +32,7 @@ from bot.models import ChatPreference
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
+from frontdesk.payloads import sign
 from frontdesk.text import detect_language
 from tickets import registry
 from tickets import service as ticket_service
@@ -245,11 +246,11 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await ask_assistant(update, context, "/greet")
+    await ask_assistant(update, context, sign("/greet"))
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await ask_assistant(update, context, "/help")
+    await ask_assistant(update, context, sign("/help"))
 
 
 async def on_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from frontdesk.payloads import LOCAL_DEMO_KEY
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 
@@ -52,6 +54,10 @@ class Settings(BaseSettings):
     registry_secret: SecretStr = Field(
         default=SecretStr("local-demo-secret-change-me"),
         description="Key of the hashes that stand for talents' phone numbers; set a long random value.",
+    )
+    button_secret: SecretStr = Field(
+        default=SecretStr(LOCAL_DEMO_KEY),
+        description="Key that signs the payloads of the assistant's buttons; set a long random value.",
     )
     outbox_max_attempts: int = Field(default=8, ge=1)
     outbox_poll_seconds: float = Field(

@@ -97,6 +97,7 @@ def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]
         DATABASE_URL=settings.database_url,
         SANIC_HOST="127.0.0.1",
         ACTION_ENDPOINT_URL=settings.actions_webhook_url,
+        BUTTON_SECRET=settings.button_secret.get_secret_value(),
         PYTHONPATH=str(PROJECT_ROOT),
     )
     rasa_command = [

@@ -13,11 +13,12 @@ from jinja2 import Environment
 
 from frontdesk.templating import message_environment
 from frontdesk.text import split_message
+from policies_kb.passages import FIELD_PARTS, Excerpt, Part, Passage, excerpt, field_text, without_parts
 from policies_kb.retrieval import Hit, IndexedArticle, KnowledgeIndex
 from policies_kb.schema import Eligibility, LocalizedContent
 
-# A better match the talent is not eligible for is mentioned when it beats the answer by this factor.
-NOT_FOR_YOU_MARGIN = 1.2
+# A better match meant for other tiers is named as not applying when it beats the answer by this factor.
+NOT_FOR_YOU_MARGIN = 1.0
 # A rival scoring this share of the best match makes the answer depend on a detail the best is limited by.
 CLOSE_MATCH = 0.6
 
@@ -56,19 +57,25 @@ def choose_article(
     tier: str | None,
     district: str | None,
     today: dt.date,
+    current_article: str | None = None,
 ) -> Choice:
     """The article that answers, or the detail needed first, or why none applies.
 
-    A question about a later year (明年, 2027年, next year) is answered by the rules in force then.
+    A question about a later year (明年, 2027年, next year) is answered by the rules in force then. A
+    follow-up question stays with `current_article` (the one just answered) unless another fits better.
+    A better match meant for another tier is named as not applying; articles of other districts are
+    left out silently (the district is known).
     """
     today = max(today, asked_about_date(question, today=today))
-    hits = index.rank(topic, question)
+    generic = current_article is not None and not index.informative(without_parts(question))
+    hits = index.rank(topic, "" if generic else question, preferred=current_article)
     live = [hit for hit in hits if hit.article.in_force(today)]
     if not live:
         return Choice(Outcome.NO_ARTICLE)
-    eligible = [hit for hit in live if hit.article.eligible(tier=tier, district=district)]
+    in_district = [hit for hit in live if hit.article.eligible(tier=None, district=district)]
+    eligible = [hit for hit in in_district if hit.article.eligible(tier=tier, district=None)]
     coming = _coming_match(hits, today=today, tier=tier, district=district)
-    best = live[0]
+    best = in_district[0] if in_district else live[0]
     if not eligible or eligible[0].score <= 0 < best.score:
         return Choice(Outcome.NOT_ELIGIBLE, not_for_you=best.article, coming=coming)
     known = {"district": district, "tier": tier}
@@ -130,25 +137,38 @@ def asked_about_date(question: str, *, today: dt.date) -> dt.date:
 
 
 def _depends_on(ranked: list[Hit], detail: str) -> bool:
-    """True when close rivals of the best match are meant for other values of `detail` (no overlap),
-    e.g. one talent-apartment article per district, or one rights article per tier group."""
+    """True when close rivals of the best match, or matches of the same kind, are meant for other values
+    of `detail` (no overlap), e.g. one talent-apartment article per district, or one rights article per
+    tier group."""
     best = ranked[0]
     scope = _scope(best.article, detail)
     if not scope:
         return False
     return any(
-        hit.score >= best.score * CLOSE_MATCH and (rival := _scope(hit.article, detail)) and not rival & scope
+        (hit.score >= best.score * CLOSE_MATCH or (hit.score > 0 and _same_kind(hit.article, best.article)))
+        and (rival := _scope(hit.article, detail))
+        and not rival & scope
         for hit in ranked[1:]
     )
+
+
+def _same_kind(one: IndexedArticle, other: IndexedArticle) -> bool:
+    """True when two articles share a keyword: the same kind of service (e.g. each district's apartments)."""
+    return bool({k.lower() for k in one.content.keywords} & {k.lower() for k in other.content.keywords})
 
 
 def _coming_match(
     hits: list[Hit], *, today: dt.date, tier: str | None, district: str | None
 ) -> IndexedArticle | None:
-    """An announced article among the two best matches, for a talent it will apply to."""
-    for hit in hits[:2]:
-        if hit.score > 0 and hit.article.coming(today) and hit.article.eligible(tier=tier, district=district):
-            return hit.article
+    """An announced article that matches the question best, for a talent it will apply to."""
+    best = hits[0] if hits else None
+    if (
+        best
+        and best.score > 0
+        and best.article.coming(today)
+        and best.article.eligible(tier=tier, district=district)
+    ):
+        return best.article
     return None
 
 
@@ -174,37 +194,79 @@ def profile_text(*, tier: str | None, district: str | None, language: str) -> st
     return ("，" if language == "zh" else ", ").join(part for part in (tier, district) if part)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """An answer as Telegram-HTML messages, and the parts of the article the talent can still open."""
+
+    messages: list[str]
+    more: list[Part]
+
+
 def render_answer(
-    choice: Choice, *, language: str, tier: str | None, district: str | None, today: dt.date
-) -> list[str]:
-    """The answer as Telegram-HTML messages, each within Telegram's length limit."""
+    choice: Choice,
+    *,
+    index: KnowledgeIndex,
+    question: str,
+    language: str,
+    tier: str | None,
+    district: str | None,
+    today: dt.date,
+    seen_before: bool = False,
+    part: Part | None = None,
+) -> Answer:
+    """The part of the chosen article that answers `question` (or the `part` asked for), then its source.
+
+    `seen_before`: the talent was just answered from this article, so its summary is not repeated.
+    """
     article = choice.article
     assert article is not None, "render_answer needs a chosen article"
-    coming = None
-    if choice.coming is not None:
-        coming_text = localized(choice.coming, language)
-        coming = {
-            "title": coming_text.title,
-            "summary": coming_text.summary,
-            "effective_from": choice.coming.content.effective_from,
-        }
-    not_for_you = choice.not_for_you
+    text = localized(article, language)
+    values = {
+        "text": text,
+        "chinese_only": language not in article.content.content,
+        "source": article.content.source,
+        "version": article.version,
+        "effective_from": article.content.effective_from,
+        "effective_to": article.content.effective_to,
+        "scope": scope_text(article.content.eligibility, language),
+        "restricted": article.content.eligibility != Eligibility(),
+        "profile": profile_text(tier=tier, district=district, language=language),
+        "not_for_you": localized(choice.not_for_you, language) if choice.not_for_you else None,
+        "not_for_you_scope": scope_text(choice.not_for_you.content.eligibility, language)
+        if choice.not_for_you
+        else "",
+        "coming": _coming_text(choice.coming, language),
+        "today": today,
+    }
+    if part is Part.FULL:
+        html = _templates().get_template(f"answer_full.{language}.j2").render(**values)
+        return Answer(messages=split_message(html), more=[])
+    if part is not None:
+        value = field_text(text, part)
+        shown = Excerpt(passages=[Passage(part, value)] if value else [], missing=[] if value else [part])
+    else:
+        shown = excerpt(
+            text,
+            question=question,
+            query=set(index.segmenter.query_tokens(question)),
+            language=language,
+            tokens=index.segmenter.tokens,
+            weight=index.term_weight,
+            seen_before=seen_before,
+        )
     html = (
         _templates()
         .get_template(f"answer.{language}.j2")
-        .render(
-            text=localized(article, language),
-            chinese_only=language not in article.content.content,
-            source=article.content.source,
-            version=article.version,
-            effective_from=article.content.effective_from,
-            effective_to=article.content.effective_to,
-            not_for_you=localized(not_for_you, language) if not_for_you else None,
-            not_for_you_scope=scope_text(not_for_you.content.eligibility, language) if not_for_you else "",
-            scope=scope_text(article.content.eligibility, language),
-            profile=profile_text(tier=tier, district=district, language=language),
-            coming=coming,
-            today=today,
-        )
+        .render(**values, passages=shown.passages, missing=shown.missing)
     )
-    return split_message(html)
+    more = [Part.FULL] + [
+        field for field in FIELD_PARTS if field not in shown.shown() and field_text(text, field) is not None
+    ]
+    return Answer(messages=split_message(html), more=more)
+
+
+def _coming_text(coming: IndexedArticle | None, language: str) -> dict[str, object] | None:
+    if coming is None:
+        return None
+    text = localized(coming, language)
+    return {"title": text.title, "summary": text.summary, "effective_from": coming.content.effective_from}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +18,7 @@ import rjieba
 import snowballstemmer
 import yaml
 
+from frontdesk.spelling import correct_typos
 from frontdesk.text import normalize
 from policies_kb.schema import ArticleContent
 
@@ -38,6 +41,12 @@ _TOKEN = re.compile(r"[\w\u3400-\u9fff]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 # How much more a match in keywords, titles and summaries counts than one in the body.
 HEAD_WEIGHT = 1.0
+# A follow-up question stays with the article just answered unless another matches this much better.
+FOLLOW_UP_BONUS = 1.5
+# A word that fewer than about a third of the articles use tells them apart.
+INFORMATIVE_WEIGHT = 1.2
+# How many of a topic's best matches `coverage` looks at.
+COVERAGE_ARTICLES = 3
 
 
 @dataclass(frozen=True)
@@ -94,8 +103,9 @@ class Segmenter:
         return self._tokens(normalize(text).lower())
 
     def query_tokens(self, question: str) -> list[str]:
-        """Tokens of a talent's question, its colloquial words and typos mapped to the articles' terms."""
-        text = normalize(question).lower()
+        """Tokens of a talent's question: homophone typos of the domain's terms corrected, then colloquial
+        words and other typos mapped to the articles' terms."""
+        text = correct_typos(normalize(question).lower())
         return self._tokens(_QUERY_TERMS.sub(lambda match: _TERM_OF[match.group(0)], text))
 
     def _tokens(self, text: str) -> list[str]:
@@ -156,6 +166,9 @@ class KnowledgeIndex:
                 _body_tokens(self.segmenter, item.content),
             )
             self._by_topic.setdefault(item.content.topic, []).append(item)
+        self._document_frequency = Counter(
+            token for head, body in self._tokens.values() for token in set(head) | set(body)
+        )
         self._head: dict[str, bm25s.BM25] = {}
         self._body: dict[str, bm25s.BM25] = {}
         for topic, items in self._by_topic.items():
@@ -168,14 +181,53 @@ class KnowledgeIndex:
     def topic_articles(self, topic: str) -> list[IndexedArticle]:
         return list(self._by_topic.get(topic, []))
 
-    def rank(self, topic: str, question: str) -> list[Hit]:
-        """Every article of `topic`, best match first (ties keep file order)."""
+    def term_weight(self, token: str) -> float:
+        """How informative a search token is: its inverse document frequency over all articles."""
+        frequency = self._document_frequency.get(token)
+        return math.log((len(self._tokens) + 1) / (frequency + 0.5)) if frequency else 0.0
+
+    def informative(self, text: str) -> bool:
+        """True when the text has a word that tells articles apart (not only words most articles use)."""
+        return any(
+            self.term_weight(token) >= INFORMATIVE_WEIGHT
+            for token in self.segmenter.query_tokens(text)
+            if not token.startswith("~")
+        )
+
+    def coverage(self, topic: str, question: str, *, preferred: str | None = None) -> float:
+        """How much of what the question says (its informative words, by weight) the best few articles of
+        `topic` contain, from 0 to 1: evidence that a follow-up belongs to that topic."""
+        query = set(self.segmenter.query_tokens(question))
+        unknown = math.log((len(self._tokens) + 1) / 0.5)
+        weights = {
+            token: self.term_weight(token) or (0.0 if token.startswith("~") else unknown) for token in query
+        }
+        total = sum(weights.values())
+        if not total:
+            return 0.0
+        best = 0.0
+        for hit in self.rank(topic, question, preferred=preferred)[:COVERAGE_ARTICLES]:
+            head, body = self._tokens[(hit.article.article_id, hit.article.version)]
+            present = set(head) | set(body)
+            best = max(best, sum(weight for token, weight in weights.items() if token in present) / total)
+        return best
+
+    def rank(self, topic: str, question: str, *, preferred: str | None = None) -> list[Hit]:
+        """Every article of `topic`, best match first (ties keep file order).
+
+        `preferred` (the article a follow-up question is about) counts FOLLOW_UP_BONUS times its score
+        and wins ties.
+        """
         items = self._by_topic.get(topic, [])
         if not items:
             return []
         query = self.segmenter.query_tokens(question)
-        if not query:
-            return [Hit(item, 0.0) for item in items]
-        scores = HEAD_WEIGHT * self._head[topic].get_scores(query) + self._body[topic].get_scores(query)
+        if query:
+            scores = HEAD_WEIGHT * self._head[topic].get_scores(query) + self._body[topic].get_scores(query)
+        else:
+            scores = np.zeros(len(items))
+        if preferred is not None:
+            boost = np.array([FOLLOW_UP_BONUS if item.article_id == preferred else 1.0 for item in items])
+            scores = scores * boost + (boost > 1) * 1e-6
         order = np.argsort(-scores, kind="stable")
         return [Hit(items[i], score) for i, score in zip(order.tolist(), scores[order].tolist(), strict=True)]

@@ -32,6 +32,11 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
+    def tracker(self, sender: str) -> dict:
+        response = httpx.get(f"{self.settings.rasa_base_url}/conversations/{sender}/tracker", timeout=30)
+        response.raise_for_status()
+        return response.json()
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:

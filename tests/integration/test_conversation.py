@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.flows import talent_turn
 from bot.rasa_client import RasaClient
+from frontdesk.payloads import sign
 from frontdesk.serve import free_port, wait_until_ready
 from tickets import registry
 from tickets.models import Ticket
@@ -143,7 +144,7 @@ def test_a_bound_green_card_says_the_district_so_nobody_asks(stack):
 
 def test_a_topic_button_offers_the_topics_articles_and_one_can_be_picked(stack):
     talent = sender()
-    menu = stack.say(talent, "/ask_housing")
+    menu = stack.say(talent, sign("/ask_housing"))
     offered = customs(menu)[0]
     assert offered["type"] == "topic_menu" and offered["articles"]
     picked = next(
@@ -155,7 +156,7 @@ def test_a_topic_button_offers_the_topics_articles_and_one_can_be_picked(stack):
 
 def test_yes_after_no_answer_opens_a_ticket(stack):
     talent = sender()
-    no_answer = customs(stack.say(talent, '/ask_medical{"kb_article": "no-such-article"}'))
+    no_answer = customs(stack.say(talent, sign('/ask_medical{"kb_article": "no-such-article"}')))
     assert no_answer[0]["type"] == "no_answer"
     ticket = customs(stack.say(talent, "好的"))
     assert ticket[0]["type"] == "ticket"
@@ -165,7 +166,7 @@ def test_yes_after_no_answer_opens_a_ticket(stack):
 def test_a_message_the_assistant_cannot_read_gets_the_menu_and_a_person(text, stack):
     messages = stack.say(sender(), text)
     assert customs(messages) == [{"type": "clarify", "candidates": []}]
-    assert "/request_human" in [b["payload"] for m in messages for b in m.get("buttons", [])]
+    assert sign("/request_human") in [b["payload"] for m in messages for b in m.get("buttons", [])]
 
 
 def test_help_lists_what_the_front_desk_does(stack):

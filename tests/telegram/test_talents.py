@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from frontdesk.payloads import sign
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.running import running_bot
 from tickets import registry, service
@@ -34,8 +35,8 @@ async def test_start_shows_the_topic_menu_and_a_topic_button_offers_its_articles
     fake_api.send_command(1002, "/start")
     welcome = (await replies(fake_api, 1002))[-1]
     buttons = [b["callback_data"] for row in welcome["reply_markup"]["inline_keyboard"] for b in row]
-    assert "/ask_housing" in buttons and "/request_human" in buttons
-    fake_api.press_button(1002, welcome, "/ask_housing")
+    assert sign("/ask_housing") in buttons and sign("/request_human") in buttons
+    fake_api.press_button(1002, welcome, sign("/ask_housing"))
     menu = (await replies(fake_api, 1002, 2))[-1]
     assert "住房保障" in menu["text"]
     picked = menu["reply_markup"]["inline_keyboard"][0][0]["callback_data"]

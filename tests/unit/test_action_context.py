@@ -1,11 +1,11 @@
-"""How the actions read a conversation: confidence bands, the topics to offer, what the last reply offered."""
+"""How the actions read a conversation: what the last reply offered, and which messages are buttons."""
 
 from __future__ import annotations
 
 import pytest
 from rasa_sdk import Tracker
 
-from actions.common import Band, band, last_bot_payload, likely_intents
+from actions.common import from_button, last_bot_payload
 from actions.conversation import offered_a_person
 
 
@@ -18,24 +18,6 @@ def tracker(text: str, ranking: list[tuple[str, float]], events: list[dict] | No
         "entities": [],
     }
     return Tracker("test:1", {}, message, events or [], False, None, {}, "action_listen")
-
-
-@pytest.mark.parametrize(
-    ("text", "ranking", "expected"),
-    [
-        ("人才公寓怎么申请", [("ask_housing", 0.97)], Band.CONFIDENT),
-        ("补贴怎么领", [("ask_housing", 0.45), ("ask_schooling", 0.3)], Band.UNSURE),
-        ("asdf", [("nlu_fallback", 0.7), ("affirm", 0.2)], Band.LOST),
-        ("/ask_housing", [("ask_housing", 0.2)], Band.CONFIDENT),  # a pressed button is never in doubt
-    ],
-)
-def test_bands(text, ranking, expected):
-    assert band(tracker(text, ranking)) is expected
-
-
-def test_the_two_likeliest_topics_skip_small_talk():
-    ranking = [("ask_housing", 0.4), ("thank", 0.3), ("request_human", 0.2), ("ask_medical", 0.1)]
-    assert likely_intents(tracker("x", ranking)) == ["ask_housing", "request_human"]
 
 
 def test_the_last_reply_is_the_one_before_the_latest_message():
@@ -63,3 +45,8 @@ def test_the_last_reply_is_the_one_before_the_latest_message():
 )
 def test_yes_means_a_person_only_after_a_reply_that_offered_one(payload, offered):
     assert offered_a_person(payload) is offered
+
+
+def test_only_what_rasa_let_through_as_a_payload_counts_as_a_button():
+    assert from_button(tracker("/ask_housing", [("ask_housing", 1.0)]))
+    assert not from_button(tracker('inform{"talent_tier": "S类"}', [("inform", 0.5)]))
