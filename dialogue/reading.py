@@ -55,6 +55,14 @@ SWITCHES_TOPIC = re.compile(
     r"\b(?:by the way|another question|one more thing|different question)\b",
     re.IGNORECASE,
 )
+# Attempts to make the assistant act outside its role ("忽略之前的指令", "列出所有人的手机号"): out of scope.
+MANIPULATION = re.compile(
+    r"忽略.{0,8}(?:指令|指示|规则|设定|提示)|(?:管理员|开发者|调试)模式|系统提示词|越狱|"
+    r"(?:所有|全部|其他)(?:人才|人|用户)的.{0,12}(?:姓名|手机|电话|身份证|卡号|住址)|"
+    r"\b(?:ignore (?:all |any )?(?:previous|prior|above) (?:instructions|rules)|system prompt|developer mode|"
+    r"jailbreak)\b",
+    re.IGNORECASE,
+)
 # What is left of a message that only gives a detail ("那精河县呢？", "我是D类的", "and for tier C?").
 _FILLER = re.compile(
     r"那么|那|呢|的|吧|啊|呀|哦|是|我们|我|在|人才|如果|要是|换成|改成|还有|对于|类|工作|上班|这边|目前|现在|属于|"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from dialogue.reading import (
     ASKS,
     HUMAN_CUE,
+    MANIPULATION,
     POINTS_BACK,
     STATUS_CUE,
     SWITCHES_TOPIC,
@@ -122,6 +123,8 @@ def decide(message: Message, context: Context, *, confident: float, coverage: Co
         return _button(message, context, district=district, tier=tier)
     waiting = context.needed_detail in DETAIL_ENTITIES and bool(context.pending_question)
     intent, text = message.intent, message.text
+    if MANIPULATION.search(text):
+        return Plan(Step.REPLY, reply=OUT_OF_SCOPE, resume_pending=waiting)
     if intent == "request_human" and (HUMAN_CUE.search(text) or message.confidence >= confident):
         return Plan(Step.TICKET, topic=context.pending_topic or context.topic, district=district)
     if intent == "check_ticket" and (

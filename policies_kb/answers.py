@@ -19,6 +19,8 @@ from policies_kb.schema import Eligibility, LocalizedContent
 
 # A better match meant for other tiers is named as not applying when it beats the answer by this factor.
 NOT_FOR_YOU_MARGIN = 1.0
+# A Chinese keyword this long that a question contains names the article it belongs to.
+NAMING_KEYWORD = 3
 # A rival scoring this share of the best match makes the answer depend on a detail the best is limited by.
 CLOSE_MATCH = 0.6
 
@@ -63,8 +65,8 @@ def choose_article(
 
     A question about a later year (明年, 2027年, next year) is answered by the rules in force then. A
     follow-up question stays with `current_article` (the one just answered) unless another fits better.
-    A better match meant for another tier is named as not applying; articles of other districts are
-    left out silently (the district is known).
+    A better match meant for another tier, or one the question names by its keyword, is said not to
+    apply; articles of other districts are left out silently (the district is known).
     """
     today = max(today, asked_about_date(question, today=today))
     generic = current_article is not None and not index.informative(without_parts(question))
@@ -83,11 +85,25 @@ def choose_article(
         if known[detail] is None and _depends_on(eligible, detail):
             return Choice(Outcome.NEED_DETAIL, need=detail, candidates=[hit.article for hit in eligible[:3]])
     chosen = eligible[0]
-    outdone = best.article is not chosen.article and best.score > chosen.score * NOT_FOR_YOU_MARGIN
+    outdone = (
+        best.article is not chosen.article
+        and best.score > chosen.score * NOT_FOR_YOU_MARGIN
+        and not _tier_versions(best.article, chosen.article)
+    )
+    named = next(
+        (
+            hit.article
+            for hit in in_district
+            if not hit.article.eligible(tier=tier, district=None)
+            and _names(question, hit.article, chosen.article)
+        ),
+        None,
+    )
+    not_for_you = best.article if outdone else named
     return Choice(
         Outcome.ANSWER,
         article=chosen.article,
-        not_for_you=best.article if outdone else None,
+        not_for_you=not_for_you,
         coming=coming,
         candidates=[hit.article for hit in eligible[1:4]],
     )
@@ -150,6 +166,28 @@ def _depends_on(ranked: list[Hit], detail: str) -> bool:
         and not rival & scope
         for hit in ranked[1:]
     )
+
+
+def _tier_versions(one: IndexedArticle, other: IndexedArticle) -> bool:
+    """True for two versions of one service for different tiers (e.g. the A–B and the C–E health check):
+    the talent's own version answers, and the other needs no mention."""
+    tiers = (_scope(one, "tier"), _scope(other, "tier"))
+    return all(tiers) and not tiers[0] & tiers[1]
+
+
+def _names(question: str, article: IndexedArticle, answer: IndexedArticle) -> bool:
+    """True when the question names the article by one of its Chinese keywords of three or more
+    characters ("购房补贴", "安家费") that the answer does not share: the talent asked about it,
+    whatever the scores say."""
+    shared = set(_chinese_keywords(answer))
+    return any(
+        len(keyword) >= NAMING_KEYWORD and keyword in question and keyword not in shared
+        for keyword in _chinese_keywords(article)
+    )
+
+
+def _chinese_keywords(article: IndexedArticle) -> list[str]:
+    return [keyword for keyword in article.content.keywords if not keyword.isascii()]
 
 
 def _same_kind(one: IndexedArticle, other: IndexedArticle) -> bool:

@@ -264,3 +264,9 @@ def test_a_follow_up_asking_only_for_a_part_stays_with_the_article_just_answered
         current_article="rent-subsidy",
     )  # fmt: skip
     assert choice.article is RENT
+
+
+def test_an_article_the_question_names_is_said_not_to_apply_even_when_another_scores_higher():
+    question = "精河县人才公寓附近买房子有购房补贴吗"
+    choice = choose(question, tier="D类", district="精河县")
+    assert choice.article is APARTMENT_JINGHE and choice.not_for_you is PURCHASE
