@@ -118,7 +118,6 @@ def decide(message: Message, context: Context, *, confident: float, coverage: Co
     `coverage` says how much of a question a topic's articles contain (the knowledge base's evidence)."""
     details = _details(message)
     district, tier = details.district or context.district, details.tier or context.tier
-    known = {"district": district, "tier": tier}
     if message.from_button:
         return _button(message, context, district=district, tier=tier)
     waiting = context.needed_detail in DETAIL_ENTITIES and bool(context.pending_question)
@@ -134,20 +133,7 @@ def decide(message: Message, context: Context, *, confident: float, coverage: Co
     ):
         return Plan(Step.TICKET_STATUS, resume_pending=waiting)
     if (details.district or details.tier) and only_details(text):
-        if waiting and known.get(context.needed_detail or ""):
-            return _answer_pending(context, district=district, tier=tier)
-        if context.topic and context.question:
-            question = swap_details(context.question, district=details.district, tier=details.tier)
-            return Plan(
-                Step.ANSWER,
-                topic=context.topic,
-                question=question,
-                district=district,
-                tier=tier,
-                replaced_article=context.article_id,
-                follow_up=True,
-            )
-        return Plan(Step.NOTED, district=district, tier=tier, resume_pending=waiting)
+        return _detail_given(context, details, district=district, tier=tier)
     asks_anew = intent in {"affirm", "deny"} and _has_content(text) and ASKS.search(text)
     if (
         intent in SMALL_TALK
@@ -174,6 +160,25 @@ def _details(message: Message) -> Details:
     if message.from_button:
         return Details(district=message.entities.get("district"), tier=message.entities.get("talent_tier"))
     return read_details(message.text)
+
+
+def _detail_given(context: Context, given: Details, *, district: str | None, tier: str | None) -> Plan:
+    """A detail on its own: it completes the question that waits for it, or asks the previous question
+    again with it ("那精河县呢？"), or, with no question before it, is noted."""
+    waiting = context.needed_detail in DETAIL_ENTITIES and bool(context.pending_question)
+    if waiting and {"district": district, "tier": tier}.get(context.needed_detail or ""):
+        return _answer_pending(context, district=district, tier=tier)
+    if context.topic and context.question:
+        return Plan(
+            Step.ANSWER,
+            topic=context.topic,
+            question=swap_details(context.question, district=given.district, tier=given.tier),
+            district=district,
+            tier=tier,
+            replaced_article=context.article_id,
+            follow_up=True,
+        )
+    return Plan(Step.NOTED, district=district, tier=tier, resume_pending=waiting)
 
 
 def _answer_pending(context: Context, *, district: str | None, tier: str | None) -> Plan:
@@ -209,23 +214,7 @@ def _button(message: Message, context: Context, *, district: str | None, tier: s
             )
         return Plan(Step.TOPIC_MENU, topic=topic, district=district, tier=tier)
     if intent == "inform":
-        if context.needed_detail in DETAIL_ENTITIES and context.pending_question:
-            return _answer_pending(context, district=district, tier=tier)
-        if context.topic and context.question:
-            question = swap_details(
-                context.question,
-                district=message.entities.get("district"),
-                tier=message.entities.get("talent_tier"),
-            )
-            return Plan(
-                Step.ANSWER,
-                topic=context.topic,
-                question=question,
-                district=district,
-                tier=tier,
-                replaced_article=context.article_id,
-            )
-        return Plan(Step.NOTED, district=district, tier=tier)
+        return _detail_given(context, _details(message), district=district, tier=tier)
     if intent == "request_human":
         return Plan(Step.TICKET, topic=context.pending_topic or context.topic, district=district)
     if intent == "check_ticket":
