@@ -29,7 +29,15 @@ from benchmarks.nlu_eval import parse_all, report
 from frontdesk.config import PROJECT_ROOT, Settings
 from frontdesk.database import make_engine
 from frontdesk.migrate import prepare_database
-from frontdesk.serve import RASA_BIN, Service, StartupError, build_services, free_port, wait_until_ready
+from frontdesk.serve import (
+    RASA_BIN,
+    Service,
+    StartupError,
+    build_services,
+    free_port,
+    stop_all,
+    wait_until_ready,
+)
 
 HERE = Path(__file__).resolve().parent
 NLU_DATA = PROJECT_ROOT / "nlu" / "data"
@@ -96,8 +104,7 @@ def rasa_server(model: Path, work: Path) -> Iterator[str]:
         wait_until_ready(settings, services)
         yield settings.rasa_base_url
     finally:
-        for service in reversed(services):
-            service.stop()
+        stop_all(services)
 
 
 def evaluate(url: str, path: Path) -> dict:

@@ -12,7 +12,7 @@ from frontdesk import database
 from frontdesk.config import Settings, get_settings
 from frontdesk.database import make_engine
 from frontdesk.migrate import prepare_database
-from frontdesk.serve import build_services, free_port, wait_until_ready
+from frontdesk.serve import build_services, free_port, stop_all, wait_until_ready
 
 
 @contextmanager
@@ -36,8 +36,7 @@ def running_stack() -> Iterator[Settings]:
         print(f"server ready in {wait_until_ready(settings, services):.1f} s (logs in {folder})")
         yield settings
     finally:
-        for service in reversed(services):
-            service.stop()
+        stop_all(services)
         if previous_url is None:
             os.environ.pop("DATABASE_URL", None)
         else:

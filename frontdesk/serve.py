@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -21,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 import httpx
+import psutil
 from sqlalchemy.engine import make_url
 
 from frontdesk.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
@@ -34,7 +37,8 @@ log = logging.getLogger("frontdesk.serve")
 MODEL_PATH = PROJECT_ROOT / "models" / "frontdesk.tar.gz"
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 READY_TIMEOUT_SECONDS = 240
-STOP_GRACE_SECONDS = 10
+STOP_GRACE_SECONDS = 10  # all services are stopped together: within this, then killed
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 SWEEP_INTERVAL_SECONDS = 60
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -48,6 +52,39 @@ def free_port() -> int:
 
 class StartupError(RuntimeError):
     """A service could not be started; the message says what to do."""
+
+
+def _die_with_the_supervisor() -> None:
+    """In a service's process before it runs: a session of its own (so its whole group can be stopped),
+    and SIGTERM when the supervisor dies, however it dies (SIGKILL included). Linux sends it when the
+    thread that started the service ends: services are started from the supervisor's main thread."""
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def check_ports_free(ports: dict[str, int]) -> None:
+    """Fail before anything starts when a port the front desk needs is taken, naming who holds it."""
+    for variable, port in ports.items():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+                continue
+            except OSError:
+                pass
+        holder = next(
+            (
+                f" by pid {connection.pid}"
+                for connection in psutil.net_connections(kind="tcp")
+                if connection.laddr
+                and connection.laddr.port == port
+                and connection.status == psutil.CONN_LISTEN
+                and connection.pid
+            ),
+            "",
+        )
+        raise StartupError(f"port {port} is in use{holder}: stop it or set {variable}")
 
 
 @dataclass
@@ -69,7 +106,7 @@ class Service:
             env=self.env,
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
-            start_new_session=True,
+            preexec_fn=_die_with_the_supervisor,
         )
         log.info("%s started (pid %d)%s", self.name, self.process.pid, self.log_hint())
 
@@ -79,16 +116,32 @@ class Service:
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
+    def signal_group(self, signum: int) -> None:
+        """Signal the service's whole process group, also when its first process has already exited
+        (a worker it left behind would hold its port)."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signum)
+
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        stop_all([self])
+
+
+def stop_all(services: list[Service], *, grace: float = STOP_GRACE_SECONDS) -> None:
+    """Stop the services together: SIGTERM to every group, then SIGKILL to what is left after `grace`."""
+    running = [service for service in services if service.process is not None]
+    for service in running:
+        service.signal_group(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for service in running:
+        assert service.process is not None
         try:
-            self.process.wait(STOP_GRACE_SECONDS)
+            service.process.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        log.info("%s stopped", self.name)
+            log.warning("%s did not stop within %.0f s: killed", service.name, grace)
+        service.signal_group(signal.SIGKILL)
+        service.process.wait()
+        log.info("%s stopped", service.name)
 
 
 def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]:
@@ -193,6 +246,10 @@ def _supervise(services: list[Service]) -> None:
 def run(*, with_chat: bool) -> int:
     settings = get_settings()
     _check_prerequisites()
+    ports = {"RASA_PORT": settings.rasa_port, "ACTIONS_PORT": settings.actions_port}
+    if settings.telegram_bot_token and settings.telegram_webhook_url:
+        ports["TELEGRAM_WEBHOOK_PORT"] = settings.telegram_webhook_port
+    check_ports_free(ports)
     published = prepare_database(get_engine())
     database = make_url(settings.database_url).render_as_string(hide_password=True)
     log.info("database ready: %s (%d articles newly published)", database, published)
@@ -231,8 +288,7 @@ def run(*, with_chat: bool) -> int:
         log.error("%s", exc)
         return 1
     finally:
-        for service in reversed(services):
-            service.stop()
+        stop_all(services)
 
 
 def main() -> None:

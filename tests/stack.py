@@ -13,7 +13,15 @@ from sqlalchemy import Engine
 from frontdesk import database
 from frontdesk.config import Settings, get_settings
 from frontdesk.migrate import prepare_database
-from frontdesk.serve import MODEL_PATH, RASA_BIN, Service, build_services, free_port, wait_until_ready
+from frontdesk.serve import (
+    MODEL_PATH,
+    RASA_BIN,
+    Service,
+    build_services,
+    free_port,
+    stop_all,
+    wait_until_ready,
+)
 
 
 @dataclass
@@ -58,7 +66,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             wait_until_ready(settings, services)
             yield Stack(settings=settings, engine=engine, log_dir=folder, services=services)
         finally:
-            for service in reversed(services):
-                service.stop()
+            stop_all(services)
             for cached in (get_settings, database.get_engine, database.get_sessionmaker):
                 cached.cache_clear()
