@@ -35,35 +35,28 @@ from bot.messages import html_to_plain, render
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
 from policies_kb.schema import TOPIC_LABELS
-from tickets import outbox, service
-from tickets.models import Person, Role, Ticket, TicketStatus, utcnow
+from tickets import commands, outbox, service
+from tickets.commands import Reason, Verb
+from tickets.models import Person, Ticket, utcnow
 
 log = logging.getLogger(__name__)
 
 LANGUAGE = "zh"
 PROMPT = re.compile(r"^回复工单 (GC-\d{4}-\d{6})：")  # how staff_reply_prompt.zh.j2 begins
-NEEDS_TEXT = ("reply", "note")
-SERVICE_ACTION = {"handback": "hand_back"}  # button action -> name in service.TRANSITIONS
+# Telegram's verbs (commands and card buttons) for the domain's; /handback is what leaders type.
+VERBS: dict[str, Verb] = {
+    "claim": Verb.CLAIM,
+    "reply": Verb.REPLY,
+    "note": Verb.NOTE,
+    "escalate": Verb.ESCALATE,
+    "resolve": Verb.RESOLVE,
+    "handback": Verb.HAND_BACK,
+}
+NEEDS_TEXT = tuple(name for name, verb in VERBS.items() if commands.COMMANDS[verb].needs_text)
 QUEUE_SHOWN = 30
 EVENTS_SHOWN = 15
 PROMPTS_KEPT = 1000
 CALLBACK_ANSWER_LIMIT = 200
-
-_ACTIONS: dict[str, Callable[[Session, str, Person, str], Ticket]] = {
-    "claim": lambda s, t, p, _: service.claim(s, ticket_id=t, person_id=p.id),
-    "reply": lambda s, t, p, text: service.reply(s, ticket_id=t, person_id=p.id, text=text),
-    "note": lambda s, t, p, text: service.add_note(s, ticket_id=t, person_id=p.id, text=text),
-    "escalate": lambda s, t, p, text: service.escalate(
-        s,
-        ticket_id=t,
-        actor=p.id,
-        reason=text or "人工上报",
-        sla=service.default_sla(),
-        roster=service.RosterView.load(s),
-    ),
-    "resolve": lambda s, t, p, text: service.resolve(s, ticket_id=t, actor=p.id, note=text),
-    "handback": lambda s, t, p, text: service.hand_back(s, ticket_id=t, person_id=p.id, note=text),
-}
 
 
 @dataclass(frozen=True)
@@ -87,55 +80,32 @@ def _render(name: str, session: Session, **values: object) -> str:
 
 def card_keyboard(ticket: Ticket) -> InlineKeyboardMarkup | None:
     """The buttons of the actions a ticket's status allows; none once it is finished."""
-    buttons = [
-        ticket_button(action, ticket.id)
-        for action in TICKET_ACTIONS
-        if ticket.status in service.TRANSITIONS[SERVICE_ACTION.get(action, action)][0]
-    ]
+    possible = commands.possible_now(ticket)
+    buttons = [ticket_button(action, ticket.id) for action in TICKET_ACTIONS if VERBS[action] in possible]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]) if buttons else None
 
 
-def _attempt(user_id: int, verb: str, ticket_id: str, work: Callable[[Session, Person], Outcome]) -> Outcome:
-    """`work` for the active roster person behind a Telegram user, in one transaction. A refusal (logged)
-    or a ticket error comes back as the message to show."""
+def _attempt(
+    user_id: int, verb: str, ticket_id: str, work: Callable[[Session, Person | None], Outcome]
+) -> Outcome:
+    """`work` for the roster person behind a Telegram user, in one transaction. A refusal comes back as
+    the message to show (and is logged when the person is not on the roster or acts out of scope)."""
     with session_scope() as session:
         person = service.person_by_telegram(session, telegram_user_id=user_id)
-        leader_only = verb == "handback" and person is not None and person.role is not Role.LEADER
-        if person is None or not person.active or leader_only:
-            log.warning(
-                "refused %s %s from Telegram user %d (%s)",
-                verb,
-                ticket_id or "-",
-                user_id,
-                "not a leader" if leader_only else "not an active roster person",
-            )
-            return Outcome(render("staff_refused", LANGUAGE, leader_only=leader_only))
         try:
             return work(session, person)
-        except service.TicketError as exc:
+        except commands.Refused as refused:
             session.rollback()
-            return Outcome(_explain(session, exc, verb=verb, ticket_id=ticket_id))
+            if refused.reason in (Reason.NOT_ON_ROSTER, Reason.OUT_OF_SCOPE, Reason.LEADERS_ONLY):
+                log.warning(
+                    "refused %s %s from Telegram user %d: %s", verb, ticket_id or "-", user_id, refused.reason
+                )
+            return Outcome(refused.message(LANGUAGE))
 
 
-def _explain(session: Session, exc: service.TicketError, *, verb: str, ticket_id: str) -> str:
-    ticket = session.get(Ticket, ticket_id)
-    if ticket is None:
-        kind = "missing"
-    elif verb == "claim" and ticket.status in (TicketStatus.ASSIGNED, TicketStatus.WAITING_TALENT):
-        kind = "taken"
-    elif isinstance(exc, service.InvalidTransition):
-        kind = "state"
-    elif verb == "escalate":
-        kind = "top"
-    else:
-        kind = "other"
-    return _render(
-        "staff_error", session, kind=kind, verb=verb, ticket_id=ticket_id, ticket=ticket, detail=exc
-    )
-
-
-def _act(session: Session, person: Person, *, verb: str, ticket_id: str, text: str) -> Outcome:
-    ticket = _ACTIONS[verb](session, ticket_id, person, text)
+def _act(session: Session, person: Person | None, *, verb: str, ticket_id: str, text: str) -> Outcome:
+    ticket = commands.perform(session, verb=VERBS[verb], ticket_id=ticket_id, person=person, text=text)
+    assert person is not None
     session.flush()
     return Outcome(
         _render("staff_done", session, ticket=ticket, verb=verb),
@@ -145,18 +115,19 @@ def _act(session: Session, person: Person, *, verb: str, ticket_id: str, text: s
     )
 
 
-def _prompt(session: Session, person: Person, *, ticket_id: str, user_id: int) -> Outcome:
-    """The ForceReply prompt for an answer, if the ticket can be replied to now."""
-    ticket = service.get_ticket(session, ticket_id=ticket_id)
-    if ticket.status not in service.TRANSITIONS["reply"][0]:
-        raise service.InvalidTransition(f"ticket {ticket.id} is {ticket.status}")
+def _prompt(session: Session, person: Person | None, *, ticket_id: str, user_id: int) -> Outcome:
+    """The ForceReply prompt for an answer, if the person may reply to the ticket now."""
+    ticket = commands.check(session, verb=Verb.REPLY, ticket_id=ticket_id, person=person)
+    assert person is not None
     return Outcome(
         render("staff_reply_prompt", LANGUAGE, ticket_id=ticket.id, user_id=user_id, person=person.name),
         ok=True,
     )
 
 
-def _queue(session: Session, person: Person) -> Outcome:
+def _queue(session: Session, person: Person | None) -> Outcome:
+    if person is None or not person.active:
+        raise commands.Refused(Reason.NOT_ON_ROSTER, verb=Verb.NOTE, ticket_id="")
     tickets = service.queue_for(session, person=person)
     flagged = len(outbox.flagged(session))
     text = _render(
@@ -165,8 +136,8 @@ def _queue(session: Session, person: Person) -> Outcome:
     return Outcome(text, ok=True)
 
 
-def _show(session: Session, person: Person, *, ticket_id: str) -> Outcome:
-    ticket = service.get_ticket(session, ticket_id=ticket_id)
+def _show(session: Session, person: Person | None, *, ticket_id: str) -> Outcome:
+    ticket = commands.visible(session, ticket_id=ticket_id, person=person)
     events = service.events_of(session, ticket_id=ticket.id)
     return Outcome(
         _render("staff_ticket", session, ticket=ticket, events=events, shown=EVENTS_SHOWN), ok=True
@@ -202,7 +173,7 @@ async def _on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     verb, ticket_id, rest = _arguments(message.text)
     if verb == "queue":
-        work: Callable[[Session, Person], Outcome] = _queue
+        work: Callable[[Session, Person | None], Outcome] = _queue
     elif not ticket_id or (verb in NEEDS_TEXT and not rest):
         await message.reply_html(render("staff_usage", LANGUAGE, verb=verb))
         return
@@ -310,7 +281,7 @@ def register(application: Application) -> None:
     if settings.staff_chat_id is not None:
         where |= filters.Chat(chat_id=settings.staff_chat_id)
     new_message = filters.UpdateType.MESSAGE & where
-    application.add_handler(CommandHandler(["queue", "ticket", *_ACTIONS], _on_command, filters=new_message))
+    application.add_handler(CommandHandler(["queue", "ticket", *VERBS], _on_command, filters=new_message))
     application.add_handler(CallbackQueryHandler(_on_button, pattern=f"^{TICKET_PREFIX}"))
     application.add_handler(
         MessageHandler(new_message & filters.TEXT & ~filters.COMMAND & _ReplyToPrompt(), _on_prompt_reply)

@@ -16,8 +16,20 @@ from frontdesk.clock import format_local
 from frontdesk.config import get_settings
 from frontdesk.database import get_engine, session_scope
 from frontdesk.migrate import upgrade_schema
-from tickets import outbox, registry, roster, scheduled, service
+from tickets import commands, outbox, registry, roster, scheduled, service
+from tickets.commands import Verb
 from tickets.models import Person, Ticket, TicketStatus
+
+# The command line's verbs for the domain's (`reply --ask` asks the talent).
+CLI_VERBS = {
+    "claim": Verb.CLAIM,
+    "reply": Verb.REPLY,
+    "note": Verb.NOTE,
+    "escalate": Verb.ESCALATE,
+    "handback": Verb.HAND_BACK,
+    "resolve": Verb.RESOLVE,
+    "reopen": Verb.REOPEN,
+}
 
 
 def _ticket_row(ticket: Ticket) -> dict[str, Any]:
@@ -110,32 +122,16 @@ def _show(args: argparse.Namespace, session: Session) -> int:
 
 
 def _act(args: argparse.Namespace, session: Session) -> int:
-    sla = service.default_sla()
-    actions: dict[str, Callable[[], Ticket]] = {
-        "claim": lambda: service.claim(session, ticket_id=args.ticket, person_id=args.person),
-        "reply": lambda: service.reply(
-            session, ticket_id=args.ticket, person_id=args.person, text=args.text, ask_talent=args.ask
-        ),
-        "note": lambda: service.add_note(
-            session, ticket_id=args.ticket, person_id=args.person, text=args.text
-        ),
-        "escalate": lambda: service.escalate(
-            session,
-            ticket_id=args.ticket,
-            actor=args.person,
-            reason=args.text or "escalated by hand",
-            sla=sla,
-        ),
-        "resolve": lambda: service.resolve(
-            session, ticket_id=args.ticket, actor=args.person, note=args.text or ""
-        ),
-        "reopen": lambda: service.reopen(
-            session, ticket_id=args.ticket, actor=args.person, note=args.text or ""
-        ),
-    }
-    if args.verb != "escalate":
-        service.get_person(session, person_id=args.person)
-    ticket = actions[args.verb]()
+    verb = Verb.ASK_TALENT if args.verb == "reply" and args.ask else CLI_VERBS[args.verb]
+    person = session.get(Person, args.person)
+    try:
+        ticket = commands.perform(
+            session, verb=verb, ticket_id=args.ticket.upper(), person=person, text=args.text or ""
+        )
+    except commands.Refused as refused:
+        session.rollback()
+        print(f"refused: {refused.message('en')}", file=sys.stderr)
+        return 2
     print(
         json.dumps(_ticket_row(ticket), ensure_ascii=False) if args.json else f"{ticket.id}: {ticket.status}"
     )
@@ -221,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
         ("reply", "answer the talent", "the answer"),
         ("note", "add an internal note", "the note"),
         ("escalate", "hand a ticket up the ladder", "why"),
+        ("handback", "return an escalated ticket to the window staff (the leader it reached)", "why"),
         ("resolve", "mark a ticket resolved", "what was done"),
         ("reopen", "reopen a resolved or closed ticket", "why"),
     ):
@@ -229,7 +226,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--person", required=True, help="roster id of who acts")
         if text:
             sub.add_argument(
-                "text", nargs="?" if name in {"escalate", "resolve", "reopen"} else None, help=text
+                "text",
+                nargs="?" if name in {"escalate", "handback", "resolve", "reopen"} else None,
+                help=text,
             )
         else:
             sub.set_defaults(text=None)

@@ -503,13 +503,14 @@ def escalate(
 def hand_back(
     session: Session, *, ticket_id: str, person_id: str, note: str, now: dt.datetime | None = None
 ) -> Ticket:
-    """A leader returns an escalated ticket to the window staff."""
+    """A leader returns an escalated ticket to the window staff: open again, at the window's level."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id=ticket_id)
     get_person(session, person_id=person_id)
     _check(ticket, "hand_back")
     before = snapshot(ticket)
     ticket.status, ticket.assignee_id, ticket.updated_at = TicketStatus.OPEN, None, now
+    ticket.escalation_level, ticket.escalated_to_id = 1, None
     record(session, ticket=ticket, actor=person_id, action="hand_back", before=before, note=note, now=now)
     notify(
         session,
@@ -572,19 +573,34 @@ def tickets_of_sender(
     return list(session.scalars(query.order_by(Ticket.created_at)))
 
 
+def contact_cards(session: Session, *, person: Person) -> frozenset[str]:
+    """The green cards of the talents a leader personally keeps in contact with."""
+    return frozenset(
+        session.scalars(select(ContactPair.card_number).where(ContactPair.person_id == person.id))
+    )
+
+
+def in_scope(person: Person, ticket: Ticket, *, contacts: frozenset[str] = frozenset()) -> bool:
+    """Whether a ticket is one the person may see and work on: given to them, of a talent they keep in
+    contact with (`contacts`: their cards), or of their level or below in districts and topics they cover."""
+    if person.id in (ticket.assignee_id, ticket.escalated_to_id):
+        return True
+    if ticket.card_number and ticket.card_number in contacts:
+        return True
+    return ticket.escalation_level <= person.level and covers(
+        person, district=ticket.district, topic=ticket.topic
+    )
+
+
 def queue_for(session: Session, *, person: Person) -> list[Ticket]:
-    """Open tickets a person should see: those of their districts and topics, and those given to them."""
+    """The open tickets in a person's scope, most urgent and oldest first."""
     tickets = session.scalars(
         select(Ticket)
         .where(Ticket.status.in_(OPEN_STATUSES))
         .order_by(Ticket.priority.desc(), Ticket.created_at)
     )
-    return [
-        t
-        for t in tickets
-        if person.id in (t.assignee_id, t.escalated_to_id)
-        or (t.escalation_level <= person.level and covers(person, district=t.district, topic=t.topic))
-    ]
+    contacts = contact_cards(session, person=person)
+    return [ticket for ticket in tickets if in_scope(person, ticket, contacts=contacts)]
 
 
 def list_tickets(session: Session, *, statuses: tuple[TicketStatus, ...] = OPEN_STATUSES) -> list[Ticket]:

@@ -42,7 +42,11 @@ def test_operator_imports_the_roster_and_works_a_ticket(tmp_path):
     assert [row["id"] for row in queue] == [ticket_id]
     assert "assigned" in tickets("claim", ticket_id, "--person", "staff-bole-1", database=db).stdout
     refused = tickets("claim", ticket_id, "--person", "staff-jinghe-1", database=db)
-    assert refused.returncode == 2 and "is assigned" in refused.stderr
+    assert refused.returncode == 2 and "outside the districts and topics you cover" in refused.stderr
+    taken = tickets("claim", ticket_id, "--person", "officer-hrss", database=db)
+    assert taken.returncode == 2 and "already been claimed" in taken.stderr
+    stranger = tickets("note", ticket_id, "看看", "--person", "nobody", database=db)
+    assert stranger.returncode == 2 and "only active people on the roster" in stranger.stderr
     tickets("reply", ticket_id, "已联系用人单位", "--person", "staff-bole-1", database=db)
     shown = json.loads(tickets("--json", "show", ticket_id, database=db).stdout)
     assert [e["action"] for e in shown["events"]] == ["created", "claim", "reply"]

@@ -123,13 +123,15 @@ async def test_escalate_handback_and_resolve_buttons_show_the_new_state_on_the_c
     card = await post_card(bot, ticket_id)
     fake_api.press_button(WANG, card, f"t:escalate:{ticket_id}")
     await said(fake_api, STAFF_CHAT_ID, ticket_id, "已上报：钱科长（第2级）", "王窗口 上报")
+    fake_api.press_button(QIAN, card, f"t:escalate:{ticket_id}")
+    await said(fake_api, STAFF_CHAT_ID, ticket_id, "已上报：周部长（第3级）", "钱科长 上报")
     fake_api.press_button(ZHOU, card, f"t:handback:{ticket_id}")
     await said(fake_api, STAFF_CHAT_ID, ticket_id, "待认领", "周部长 退回")
     fake_api.press_button(WANG, card, f"t:resolve:{ticket_id}")
     resolved = await said(fake_api, STAFF_CHAT_ID, ticket_id, "已办结", "王窗口 办结")
     assert "reply_markup" not in resolved
     _, events, _ = stored(ticket_id)
-    assert events == ["created", "escalate", "hand_back", "resolve"]
+    assert events == ["created", "escalate", "escalate", "hand_back", "resolve"]
 
 
 async def test_commands_carry_a_ticket_through_its_life(bot, fake_api, ticket_id):
@@ -160,6 +162,10 @@ async def test_commands_carry_a_ticket_through_its_life(bot, fake_api, ticket_id
     await said(fake_api, STAFF_CHAT_ID, f"工单 {ticket_id} 已上报给 钱科长")
     fake_api.send_command(QIAN, f"/handback {ticket_id}", **IN_GROUP)
     await said(fake_api, STAFF_CHAT_ID, "只有领导可以退回工单")
+    fake_api.send_command(ZHOU, f"/handback {ticket_id}")
+    await said(fake_api, ZHOU, "不是上报给您的")
+    fake_api.send_command(QIAN, f"/escalate {ticket_id} 需要领导协调")
+    await said(fake_api, QIAN, f"工单 {ticket_id} 已上报给 周部长")
     fake_api.send_command(ZHOU, f"/handback {ticket_id} 请窗口继续跟进")
     await said(fake_api, ZHOU, "已退回窗口工作人员")
     fake_api.send_command(WANG, f"/resolve {ticket_id} 已办理")
@@ -167,7 +173,7 @@ async def test_commands_carry_a_ticket_through_its_life(bot, fake_api, ticket_id
 
     ticket, events, rows = stored(ticket_id)
     assert ticket.status is TicketStatus.RESOLVED
-    assert events == ["created", "claim", "reply", "note", "escalate", "hand_back", "resolve"]
+    assert events == ["created", "claim", "reply", "note", "escalate", "escalate", "hand_back", "resolve"]
     assert {
         ("replied", "talent", TALENT),
         ("escalated", "person", "officer-hr"),
@@ -235,8 +241,10 @@ async def test_unknown_tickets_wrong_states_and_missing_arguments_get_a_clear_an
     await said(fake_api, WANG, "没有找到工单 GC-2026-999999")
     fake_api.send_command(WANG, "/reply")
     await said(fake_api, WANG, "用法：/reply 工单号 内容")
+    fake_api.send_command(WANG, f"/reply {ticket_id} 您好")
+    await said(fake_api, WANG, f"工单 {ticket_id} 当前状态为「待认领」，不能回复。请先认领")
     fake_api.send_command(ZHOU, f"/handback {ticket_id}")
-    await said(fake_api, ZHOU, f"工单 {ticket_id} 当前状态为「待认领」，不能退回")
+    await said(fake_api, ZHOU, f"工单 {ticket_id} 不是上报给您的")
     card = await post_card(bot, "GC-2026-999999")
     answer = await answer_to(fake_api, fake_api.press_button(WANG, card, "t:claim:GC-2026-999999"))
     assert answer["show_alert"] and "没有找到工单 GC-2026-999999" in answer["text"]
