@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export RASA_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train serve demo test lint format clean
+.PHONY: help setup train serve demo test unit lint format migration clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -48,11 +48,22 @@ test: setup train  ## lint, unit and integration tests (SQLite, and PostgreSQL a
 	$(VENV)/bin/ruff format --check .
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
 
+unit: setup  ## the tests that need no servers (about a minute): unit and store tests (SQLite, and PostgreSQL at TEST_DATABASE_URL)
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m "not integration" tests/unit tests/store
+
 lint:  ## ruff check and format check
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 format:  ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+migration: setup  ## a new Alembic revision from the models: make migration MESSAGE="what changed"
+	@test -n "$(MESSAGE)" || { echo 'usage: make migration MESSAGE="what changed"'; exit 2; }
+	rm -f var/migration.db && mkdir -p var
+	DATABASE_URL=sqlite:///var/migration.db $(VENV)/bin/alembic upgrade head
+	DATABASE_URL=sqlite:///var/migration.db $(VENV)/bin/alembic revision --autogenerate -m "$(MESSAGE)"
+	rm -f var/migration.db
+	$(VENV)/bin/ruff format --quiet migrations && $(VENV)/bin/ruff check --fix --quiet migrations
 
 clean:  ## remove the trained model, caches and local data (not the environments)
 	rm -rf models .rasa var .pytest_cache .ruff_cache

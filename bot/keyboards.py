@@ -1,14 +1,13 @@
 """Inline keyboards and their callback data: the assistant's buttons, and the staff's ticket buttons.
 
-Telegram allows 64 bytes of callback data. An assistant payload that is longer is kept in a bounded
-in-memory table and the button carries its short key instead ("k:<key>"); a key forgotten after a
-restart is answered with a request to type the question. Ticket buttons carry "t:<action>:<ticket id>".
+Telegram allows 64 bytes of callback data. An assistant payload that is longer is kept in the database
+(bot/state.py) and the button carries its short key instead ("k:<key>"); a key forgotten (after 90 days)
+is answered with a request to type the question. Ticket buttons carry "t:<action>:<ticket id>".
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -25,40 +24,33 @@ TICKET_BUTTON_TITLES = {
 TICKET_ACTIONS = tuple(TICKET_BUTTON_TITLES)
 
 
-class PayloadStore:
-    """Long button payloads behind short keys, the newest `capacity` kept."""
-
-    def __init__(self, capacity: int = 50_000) -> None:
-        self._capacity = capacity
-        self._payloads: OrderedDict[str, str] = OrderedDict()
-
-    def key_for(self, payload: str) -> str:
-        key = hashlib.blake2b(payload.encode("utf-8"), digest_size=12).hexdigest()
-        self._payloads[key] = payload
-        self._payloads.move_to_end(key)
-        while len(self._payloads) > self._capacity:
-            self._payloads.popitem(last=False)
-        return key
-
-    def payload_for(self, key: str) -> str | None:
-        return self._payloads.get(key)
+def payload_key(payload: str) -> str:
+    """The short key a long payload travels under: the same payload, the same key."""
+    return hashlib.blake2b(payload.encode("utf-8"), digest_size=12).hexdigest()
 
 
-def callback_data(payload: str, store: PayloadStore) -> str:
-    """What a button carries for an assistant payload: the payload itself when it fits, else a key."""
-    if len(payload.encode("utf-8")) <= CALLBACK_DATA_LIMIT and not payload.startswith(
+def _fits(payload: str) -> bool:
+    return len(payload.encode("utf-8")) <= CALLBACK_DATA_LIMIT and not payload.startswith(
         (TICKET_PREFIX, KEY_PREFIX)
-    ):
-        return payload
-    return KEY_PREFIX + store.key_for(payload)
+    )
 
 
-def assistant_keyboard(buttons: list[dict[str, str]], store: PayloadStore) -> InlineKeyboardMarkup | None:
+def callback_data(payload: str) -> str:
+    """What a button carries for an assistant payload: the payload itself when it fits, else its key."""
+    return payload if _fits(payload) else KEY_PREFIX + payload_key(payload)
+
+
+def long_payloads(buttons: list[dict[str, str]]) -> dict[str, str]:
+    """The payloads of buttons that travel as keys, by key (to keep before the buttons are sent)."""
+    return {payload_key(b["payload"]): b["payload"] for b in buttons if not _fits(b["payload"])}
+
+
+def assistant_keyboard(buttons: list[dict[str, str]]) -> InlineKeyboardMarkup | None:
     """The assistant's buttons as an inline keyboard, two to a row."""
     if not buttons:
         return None
     keys = [
-        InlineKeyboardButton(button["title"], callback_data=callback_data(button["payload"], store))
+        InlineKeyboardButton(button["title"], callback_data=callback_data(button["payload"]))
         for button in buttons
     ]
     return InlineKeyboardMarkup([keys[i : i + 2] for i in range(0, len(keys), 2)])

@@ -1,10 +1,12 @@
-"""What the Telegram channel itself keeps: updates already handled, and each talent's chosen language."""
+"""What the Telegram channel itself keeps: updates already handled, each talent's chosen language, the
+long payloads of buttons behind short keys, and staff reply prompts (in the database, so that a restart
+or a second bot process keeps them)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.database import Base, UtcDateTime
@@ -29,3 +31,24 @@ class ChatPreference(Base):
     sender_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     language: Mapped[str] = mapped_column(String(2))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ButtonPayload(Base):
+    """An assistant payload too long for Telegram's 64 bytes of callback data, behind its short key."""
+
+    __tablename__ = "telegram_button_payloads"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+
+class StaffReplyPrompt(Base):
+    """A "reply to ticket …" prompt the bot sent under a ticket card: its answer updates that card."""
+
+    __tablename__ = "telegram_staff_reply_prompts"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    prompt_message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    card_message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)

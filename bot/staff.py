@@ -30,6 +30,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import state
 from bot.keyboards import TICKET_ACTIONS, TICKET_PREFIX, parse_ticket_button, ticket_button
 from bot.messages import html_to_plain, render
 from frontdesk.config import Settings
@@ -55,7 +56,6 @@ VERBS: dict[str, Verb] = {
 NEEDS_TEXT = tuple(name for name, verb in VERBS.items() if commands.COMMANDS[verb].needs_text)
 QUEUE_SHOWN = 30
 EVENTS_SHOWN = 15
-PROMPTS_KEPT = 1000
 CALLBACK_ANSWER_LIMIT = 200
 
 
@@ -228,7 +228,12 @@ async def _ask_for_reply(
         do_quote=True,
         reply_markup=ForceReply(selective=True, input_field_placeholder="答复内容"),
     )
-    _remember_prompt(context, prompt, card)
+    await asyncio.to_thread(
+        state.remember_prompt,
+        chat_id=prompt.chat_id,
+        prompt_message_id=prompt.message_id,
+        card_message_id=card.message_id,
+    )
 
 
 async def _on_prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -241,21 +246,11 @@ async def _on_prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     work = partial(_act, verb="reply", ticket_id=match[1], text=(message.text or "").strip())
     outcome = await asyncio.to_thread(_attempt, user.id, "reply", match[1], work)
     await message.reply_html(outcome.text)
-    card_id = _prompts(context).pop((prompt.chat_id, prompt.message_id), None)
+    card_id = await asyncio.to_thread(
+        state.take_prompt, chat_id=prompt.chat_id, prompt_message_id=prompt.message_id
+    )
     if outcome.ok and card_id is not None:
         await _edit_card(context, prompt.chat_id, card_id, outcome)
-
-
-def _prompts(context: ContextTypes.DEFAULT_TYPE) -> dict[tuple[int, int], int]:
-    """(chat id, prompt message id) -> id of the card the prompt was asked from, the newest kept."""
-    return context.bot_data.setdefault("reply_prompts", {})
-
-
-def _remember_prompt(context: ContextTypes.DEFAULT_TYPE, prompt: Message, card: Message) -> None:
-    prompts = _prompts(context)
-    prompts[(prompt.chat_id, prompt.message_id)] = card.message_id
-    while len(prompts) > PROMPTS_KEPT:
-        del prompts[next(iter(prompts))]
 
 
 async def _edit_card(

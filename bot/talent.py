@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -25,8 +26,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot import state
 from bot.flows import talent_turn
-from bot.keyboards import KEY_PREFIX, PayloadStore, assistant_keyboard
+from bot.keyboards import KEY_PREFIX, assistant_keyboard, long_payloads
 from bot.messages import render
 from bot.models import ChatPreference
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
@@ -124,20 +126,28 @@ async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncItera
 
 
 def _lock_for(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> asyncio.Lock:
-    """One turn at a time per talent, so that replies keep the order of the questions."""
-    locks: dict[int, asyncio.Lock] = context.bot_data.setdefault("talent_locks", {})
-    return locks.setdefault(user_id, asyncio.Lock())
+    """One turn at a time per talent, so that replies keep the order of the questions. A lock lives
+    only while a turn holds or waits for it (weak references), so there are never more than turns."""
+    locks: weakref.WeakValueDictionary[int, asyncio.Lock] = context.bot_data.setdefault(
+        "talent_locks", weakref.WeakValueDictionary()
+    )
+    lock = locks.get(user_id)
+    if lock is None:
+        lock = locks[user_id] = asyncio.Lock()
+    return lock
 
 
 async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[BotMessage]) -> None:
-    store: PayloadStore = context.bot_data["payloads"]
+    await asyncio.to_thread(
+        state.remember_payloads, {k: v for reply in replies for k, v in long_payloads(reply.buttons).items()}
+    )
     for reply in replies:
         if reply.text:
             await context.bot.send_message(
                 chat_id,
                 reply.text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=assistant_keyboard(reply.buttons, store),
+                reply_markup=assistant_keyboard(reply.buttons),
             )
 
 
@@ -343,8 +353,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if text:
             await ask_assistant(update, context, text)
     elif data.startswith(KEY_PREFIX):
-        store: PayloadStore = context.bot_data["payloads"]
-        payload = store.payload_for(data.removeprefix(KEY_PREFIX))
+        payload = await asyncio.to_thread(state.recall_payload, data.removeprefix(KEY_PREFIX))
         if payload is None:
             await context.bot.send_message(
                 message.chat.id, render("button_expired", await language_of(update, context))

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot import delivery, staff, talent, updates
-from bot.keyboards import PayloadStore
+from bot import delivery, staff, state, talent, updates
 from bot.rasa_client import RasaClient
 from frontdesk.config import Settings
 
@@ -34,13 +33,13 @@ def build_application(settings: Settings) -> Application:
         .build()
     )
     application.bot_data["settings"] = settings
-    application.bot_data["payloads"] = PayloadStore()
     application.bot_data["rasa"] = RasaClient(
         settings.rasa_base_url,
         timeout=settings.rasa_timeout_seconds,
         token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
     )
     updates.register(application)
+    state.register(application)
     staff.register(application)  # before talent: staff buttons and the staff group come first
     talent.register(application)
     delivery.register(application)

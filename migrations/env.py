@@ -10,7 +10,7 @@ import bot.models  # noqa: F401
 import policies_kb.models  # noqa: F401  (registers the tables)
 import tickets.models  # noqa: F401
 from frontdesk.config import get_settings
-from frontdesk.database import Base, make_engine
+from frontdesk.database import Base, UtcDateTime, make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -25,10 +25,18 @@ def include_name(name: str | None, type_: str, _parent_names: dict) -> bool:
     return type_ != "table" or name in OWN_TABLES
 
 
+def render_item(type_: str, obj: object, _autogen_context: object) -> str | bool:
+    """Write the project's UtcDateTime as the column type it stores (revisions import no project code)."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(**kwargs) -> None:
     context.configure(
         target_metadata=target_metadata,
         include_name=include_name,
+        render_item=render_item,
         render_as_batch=True,
         compare_type=True,
         **kwargs,

@@ -13,6 +13,8 @@ from frontdesk.serve import MODEL_PATH, RASA_BIN
 
 STORIES = PROJECT_ROOT / "tests" / "stories"
 
+pytestmark = pytest.mark.integration
+
 
 def rasa(*arguments: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
     if not RASA_BIN.exists() or not MODEL_PATH.exists():
