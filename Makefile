@@ -38,21 +38,22 @@ $(MODEL): $(RASA_VENV)/.installed $(TRAIN_INPUTS)
 		--out models --fixed-model-name frontdesk --force --quiet
 
 serve: setup train  ## run the front desk in the foreground (Rasa, actions, and the bot if TELEGRAM_BOT_TOKEN is set)
-	$(PY) -m frontdesk.serve
+	$(PY) -m launcher.serve
 
 demo: setup train  ## the front desk plus a chat in this terminal
-	$(PY) -m frontdesk.serve --chat
+	$(PY) -m launcher.serve --chat
 
 test: setup train  ## lint, unit and integration tests (SQLite, and PostgreSQL at TEST_DATABASE_URL)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
 
 unit: setup  ## the tests that need no servers (about a minute): unit and store tests (SQLite, and PostgreSQL at TEST_DATABASE_URL)
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m "not integration" tests/unit tests/store
 
-lint:  ## ruff check and format check
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+lint:  ## ruff check and format check; mypy on frontdesk/ and the domains
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
 format:  ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from frontdesk.contract import PayloadType
 from frontdesk.payloads import PREFIX, sign
 from frontdesk.text import detect_language
 
@@ -19,10 +20,10 @@ PENDING_SLOTS = ("pending_topic", "pending_question", "needed_detail")
 
 @dataclass(frozen=True)
 class Reply:
-    """What a step said: the events to store, and the kind of payload it sent ("none" for plain text)."""
+    """What a step said: the events to store, and the kind of payload it sent (None for plain text)."""
 
     events: list[EventType]
-    kind: str
+    kind: PayloadType | None
 
 
 def from_button(tracker: Tracker) -> bool:

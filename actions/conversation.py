@@ -20,10 +20,11 @@ from actions.common import (
     transcript,
 )
 from actions.messages import render, topic_buttons
+from frontdesk.contract import PayloadType, channel_of
 from frontdesk.database import session_scope
+from frontdesk.vocabulary import STATUS_LABELS
 from tickets import flows as ticket_flows
 from tickets import service as ticket_service
-from tickets.labels import STATUS_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,9 @@ log = logging.getLogger(__name__)
 def offered_a_person(payload: dict[str, Any]) -> bool:
     """True after a reply whose way forward was a person: no answer, not eligible, not understood."""
     kind = payload.get("type")
-    return kind in {"no_answer", "not_eligible"} or (kind == "clarify" and not payload.get("candidates"))
+    return kind in {PayloadType.NO_ANSWER, PayloadType.NOT_ELIGIBLE} or (
+        kind == PayloadType.CLARIFY and not payload.get("candidates")
+    )
 
 
 def open_ticket(
@@ -44,7 +47,7 @@ def open_ticket(
 ) -> Reply:
     """Open a ticket so that a person takes over, and tell the talent its number."""
     sender_id = tracker.sender_id
-    channel = sender_id.split(":", 1)[0] if ":" in sender_id else "rest"
+    channel = channel_of(sender_id)
     turns = transcript(tracker)
     talent_lines = [
         turn["text"] for turn in turns if turn["who"] == "talent" and not turn["text"].startswith("/")
@@ -66,14 +69,14 @@ def open_ticket(
     except SQLAlchemyError:
         log.exception("could not open a ticket for %s", sender_id)
         say(dispatcher, render("service_error", language))
-        return Reply([], "none")
+        return Reply([], None)
     log.info("ticket %s opened for %s", ticket_id, sender_id)
     say(
         dispatcher,
         render("ticket_created", language, ticket_id=ticket_id, due=due),
-        payload={"type": "ticket", "ticket_id": ticket_id, "status": "open"},
+        payload={"type": PayloadType.TICKET, "ticket_id": ticket_id, "status": "open"},
     )
-    return Reply([SlotSet(slot, None) for slot in PENDING_SLOTS], "ticket")
+    return Reply([SlotSet(slot, None) for slot in PENDING_SLOTS], PayloadType.TICKET)
 
 
 def check_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, *, language: str) -> Reply:
@@ -93,7 +96,7 @@ def check_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, *, language
     except SQLAlchemyError:
         log.exception("ticket store unavailable for %s", tracker.sender_id)
         say(dispatcher, render("service_error", language))
-        return Reply([], "none")
+        return Reply([], None)
     say(
         dispatcher,
         render(
@@ -104,11 +107,11 @@ def check_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, *, language
             status_labels=STATUS_LABELS[language],
         ),
         payload={
-            "type": "ticket_status",
+            "type": PayloadType.TICKET_STATUS,
             "tickets": [{"ticket_id": t.id, "status": str(t.status)} for t in tickets],
         },
     )
-    return Reply([], "ticket_status")
+    return Reply([], PayloadType.TICKET_STATUS)
 
 
 WITH_TOPIC_MENU = frozenset({"greet", "help", "out_of_scope", "nlu_fallback"})
@@ -132,6 +135,6 @@ def small_talk(dispatcher: CollectingDispatcher, tracker: Tracker, *, intent: st
         dispatcher,
         render(template, language),
         buttons=buttons,
-        payload={"type": "clarify", "candidates": []} if unclear else None,
+        payload={"type": PayloadType.CLARIFY, "candidates": []} if unclear else None,
     )
-    return Reply(events, "clarify" if unclear else "none")
+    return Reply(events, PayloadType.CLARIFY if unclear else None)

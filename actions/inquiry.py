@@ -16,9 +16,11 @@ from actions.messages import INTENT_LABELS, PART_LABELS, render, topic_buttons
 from dialogue.reading import without_own_district
 from dialogue.turns import Plan
 from frontdesk.clock import local_today
+from frontdesk.contract import PayloadType
 from frontdesk.database import session_scope
 from frontdesk.payloads import sign
 from frontdesk.text import normalize
+from frontdesk.vocabulary import DISTRICTS, TIERS, TOPIC_LABELS
 from policies_kb.answers import (
     Choice,
     Outcome,
@@ -32,7 +34,6 @@ from policies_kb.answers import (
 )
 from policies_kb.passages import Part
 from policies_kb.retrieval import IndexedArticle, KnowledgeIndex
-from policies_kb.schema import DISTRICTS, TIERS, TOPIC_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def answer(dispatcher: CollectingDispatcher, plan: Plan, *, language: str) -> Re
                 SlotSet("pending_question", plan.question),
                 SlotSet("needed_detail", detail),
             ],
-            "ask_detail",
+            PayloadType.ASK_DETAIL,
         )
     settled = [SlotSet(slot, None) for slot in PENDING_SLOTS]
     remembered = [SlotSet("topic", plan.topic), SlotSet("question", plan.question or None)]
@@ -78,7 +79,9 @@ def answer(dispatcher: CollectingDispatcher, plan: Plan, *, language: str) -> Re
         choice = replace(choice, not_for_you=None)  # "and for tier E?" asks what applies to E, not what not
     if choice.outcome is Outcome.ANSWER and choice.article is not None:
         _send_answer(dispatcher, choice, index=index, plan=plan, language=language)
-        return Reply([*settled, *remembered, SlotSet("article", choice.article.article_id)], "kb_answer")
+        return Reply(
+            [*settled, *remembered, SlotSet("article", choice.article.article_id)], PayloadType.KB_ANSWER
+        )
     if choice.outcome is Outcome.NOT_ELIGIBLE and choice.not_for_you is not None:
         article = choice.not_for_you
         say(
@@ -92,20 +95,20 @@ def answer(dispatcher: CollectingDispatcher, plan: Plan, *, language: str) -> Re
             ),
             buttons=[human_button(language)],
             payload={
-                "type": "not_eligible",
+                "type": PayloadType.NOT_ELIGIBLE,
                 "topic": plan.topic,
                 "article_id": article.article_id,
                 "version": article.version,
             },
         )
-        return Reply([*settled, *remembered, SlotSet("article", None)], "not_eligible")
+        return Reply([*settled, *remembered, SlotSet("article", None)], PayloadType.NOT_ELIGIBLE)
     say(
         dispatcher,
         render("no_article", language, topic_label=TOPIC_LABELS[language][plan.topic]),
         buttons=[human_button(language)],
-        payload={"type": "no_answer", "topic": plan.topic},
+        payload={"type": PayloadType.NO_ANSWER, "topic": plan.topic},
     )
-    return Reply([*settled, *remembered, SlotSet("article", None)], "no_answer")
+    return Reply([*settled, *remembered, SlotSet("article", None)], PayloadType.NO_ANSWER)
 
 
 def _send_answer(
@@ -136,7 +139,7 @@ def _send_answer(
         reply.messages,
         buttons=[*buttons, human_button(language)],
         payload={
-            "type": "kb_answer",
+            "type": PayloadType.KB_ANSWER,
             "topic": plan.topic,
             "article_id": article.article_id,
             "version": article.version,
@@ -172,7 +175,7 @@ def ask_detail(
         dispatcher,
         render("need_detail", language, detail=detail, returning_to=question if returning else ""),
         buttons=buttons,
-        payload={"type": "ask_detail", "topic": topic, "detail": detail},
+        payload={"type": PayloadType.ASK_DETAIL, "topic": topic, "detail": detail},
     )
 
 
@@ -184,7 +187,7 @@ def clarify(dispatcher: CollectingDispatcher, plan: Plan, *, language: str) -> R
         render("clarify", language, candidates=[labels[name] for name in plan.candidates]),
         buttons=[{"title": labels[name], "payload": sign(f"/{name}")} for name in plan.candidates]
         + [human_button(language)],
-        payload={"type": "clarify", "candidates": list(plan.candidates)},
+        payload={"type": PayloadType.CLARIFY, "candidates": list(plan.candidates)},
     )
     return Reply(
         [
@@ -192,7 +195,7 @@ def clarify(dispatcher: CollectingDispatcher, plan: Plan, *, language: str) -> R
             SlotSet("pending_question", plan.question),
             SlotSet("needed_detail", None),
         ],
-        "clarify",
+        PayloadType.CLARIFY,
     )
 
 
@@ -215,10 +218,15 @@ def offer_topic(dispatcher: CollectingDispatcher, plan: Plan, *, language: str) 
         dispatcher,
         render("topic_menu", language, topic_label=TOPIC_LABELS[language][plan.topic], count=len(articles)),
         buttons=[*buttons, human_button(language)],
-        payload={"type": "topic_menu", "topic": plan.topic, "articles": [a.article_id for a in articles]},
+        payload={
+            "type": PayloadType.TOPIC_MENU,
+            "topic": plan.topic,
+            "articles": [a.article_id for a in articles],
+        },
     )
     return Reply(
-        [SlotSet("topic", plan.topic), SlotSet("question", None), SlotSet("article", None)], "topic_menu"
+        [SlotSet("topic", plan.topic), SlotSet("question", None), SlotSet("article", None)],
+        PayloadType.TOPIC_MENU,
     )
 
 
@@ -231,7 +239,7 @@ def noted(dispatcher: CollectingDispatcher, plan: Plan, *, language: str) -> Rep
         ),
         buttons=[*topic_buttons(language), human_button(language)],
     )
-    return Reply([], "none")
+    return Reply([], None)
 
 
 def resume(dispatcher: CollectingDispatcher, slots: dict[str, Any], *, language: str) -> None:

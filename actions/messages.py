@@ -12,8 +12,8 @@ from frontdesk.config import get_settings
 from frontdesk.payloads import sign
 from frontdesk.templating import message_environment
 from frontdesk.text import split_message
+from frontdesk.vocabulary import TOPIC_LABELS, TOPICS
 from policies_kb.passages import Part
-from policies_kb.schema import TOPIC_LABELS, TOPICS
 
 INTENT_LABELS = {
     language: {

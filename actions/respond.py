@@ -27,6 +27,7 @@ from actions.messages import render
 from dialogue.reading import valid_district, valid_tier
 from dialogue.turns import Context, Message, Plan, Step, decide
 from frontdesk.config import get_settings
+from frontdesk.contract import PayloadType
 from frontdesk.database import session_scope
 from frontdesk.text import normalize
 from tickets import registry
@@ -70,7 +71,7 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, *, language: str
         plan = Plan(Step.TICKET, topic=context.topic, district=context.district)
     reply = _perform(dispatcher, tracker, plan, language=language)
     events = list(reply.events)
-    if plan.resume_pending and reply.kind != "ask_detail":  # the question waiting for a detail stays
+    if plan.resume_pending and reply.kind is not PayloadType.ASK_DETAIL:  # a question still waits
         events = [event for event in events if event.get("name") not in PENDING_SLOTS]
         inquiry.resume(dispatcher, tracker.current_slot_values(), language=language)
     for slot, value in (("district", plan.district), ("talent_tier", plan.tier)):

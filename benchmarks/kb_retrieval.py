@@ -22,10 +22,11 @@ from sqlalchemy.orm import sessionmaker
 
 from frontdesk.database import make_engine
 from frontdesk.migrate import upgrade_schema
+from frontdesk.vocabulary import DISTRICTS, TIERS
 from policies_kb import service
 from policies_kb.answers import choose_article
 from policies_kb.files import load_directory
-from policies_kb.schema import DISTRICTS, TIERS, ArticleContent
+from policies_kb.schema import ArticleContent
 
 QUESTIONS = Path(__file__).parents[1] / "tests" / "data" / "retrieval_questions.yml"
 

@@ -28,8 +28,8 @@ import yaml
 from benchmarks.nlu_eval import parse_all, report
 from frontdesk.config import PROJECT_ROOT, Settings
 from frontdesk.database import make_engine
-from frontdesk.migrate import prepare_database
-from frontdesk.serve import (
+from launcher.prepare import prepare_database
+from launcher.serve import (
     RASA_BIN,
     Service,
     StartupError,

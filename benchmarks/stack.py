@@ -11,8 +11,8 @@ from pathlib import Path
 from frontdesk import database
 from frontdesk.config import Settings, get_settings
 from frontdesk.database import make_engine
-from frontdesk.migrate import prepare_database
-from frontdesk.serve import build_services, free_port, stop_all, wait_until_ready
+from launcher.prepare import prepare_database
+from launcher.serve import build_services, free_port, stop_all, wait_until_ready
 
 
 @contextmanager

@@ -17,12 +17,12 @@ import uuid
 from sqlalchemy import insert, text
 from sqlalchemy.orm import sessionmaker
 
+from frontdesk.clock import LOCAL_TZ
 from frontdesk.database import make_engine
 from frontdesk.migrate import upgrade_schema
-from policies_kb.schema import DISTRICTS, TOPICS
+from frontdesk.vocabulary import DISTRICTS, TOPICS
 from tickets import roster, scheduled, service
 from tickets.models import Priority, Ticket, TicketStatus
-from tickets.working_time import LOCAL_TZ
 
 ROSTER = """
 - {id: staff-1, name: 甲, role: staff, districts: [博乐市, 阿拉山口市], topics: [all]}

@@ -30,12 +30,13 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.keyboards import ticket_button
 from bot.messages import render
 from bot.models import ChatPreference
+from frontdesk.clock import utcnow
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
 from frontdesk.text import detect_language, split_message
-from policies_kb.schema import TOPIC_LABELS
+from frontdesk.vocabulary import TOPIC_LABELS
 from tickets import outbox, service
-from tickets.models import OutboxMessage, OutboxStatus, Person, Ticket, utcnow
+from tickets.models import OutboxMessage, OutboxStatus, Person, Ticket
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""A talent's turn, whatever the channel: clean the text, ask Rasa, and never lose the question."""
+"""A talent's turn, whatever the channel (Telegram, the local chat, the web chat): clean the text, add it
+to a ticket that waits for the talent's answer or ask Rasa, and never lose the question."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.messages import render
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from frontdesk.contract import PayloadType
 from frontdesk.database import session_scope
+from frontdesk.payloads import verified
 from frontdesk.text import detect_language, normalize
 from tickets import flows as ticket_flows
 from tickets import service as ticket_service
 
 log = logging.getLogger(__name__)
+
+# The payload of the button under "added to your ticket": the channel sends the message again as a question.
+NEW_QUESTION = "newq"
 
 
 @dataclass(frozen=True)
@@ -54,20 +60,51 @@ def _save_question(*, channel: str, sender_id: str, inbound: Inbound, reason: st
         return ticket.id
 
 
+def add_to_waiting_ticket(*, sender_id: str, text: str) -> str | None:
+    """Add the talent's message to their ticket that waits for an answer; the ticket's id, if there is one."""
+    with session_scope() as session:
+        ticket = ticket_service.waiting_ticket_of(session, sender_id=sender_id)
+        if ticket is None:
+            return None
+        ticket_service.talent_reply(session, ticket_id=ticket.id, sender_id=sender_id, text=text)
+        return ticket.id
+
+
 def _keep_full_text(*, ticket_id: str, inbound: Inbound) -> None:
     with session_scope() as session:
         ticket_service.set_question(session, ticket_id=ticket_id, question=inbound.full_text)
 
 
 async def talent_turn(
-    client: RasaClient, *, channel: str, sender_id: str, raw_text: str, limit: int
+    client: RasaClient,
+    *,
+    channel: str,
+    sender_id: str,
+    raw_text: str,
+    limit: int,
+    as_new_question: bool = False,
 ) -> list[BotMessage]:
-    """Everything the talent should see in answer to `raw_text`."""
+    """Everything the talent should see in answer to `raw_text` (typed text, or a button's payload).
+
+    While a ticket waits for the talent's answer, what they type is added to it (with a button to ask
+    it as a new question instead, `as_new_question`).
+    """
     inbound = prepare_inbound(raw_text, limit=limit)
     if inbound is None:
         language = detect_language(raw_text)
         log.info("empty message from %s", sender_id)
         return [BotMessage(text=render("empty_message", language))]
+    if not as_new_question and verified(raw_text) is None:
+        try:
+            waiting = await asyncio.to_thread(
+                add_to_waiting_ticket, sender_id=sender_id, text=inbound.full_text
+            )
+        except SQLAlchemyError:
+            log.exception("could not look up the waiting ticket of %s", sender_id)
+            waiting = None
+        if waiting is not None:
+            log.info("message of %s added to waiting ticket %s", sender_id, waiting)
+            return [_added_to_ticket(waiting, language=inbound.language)]
     notices: list[BotMessage] = []
     if inbound.truncated:
         log.info(
@@ -83,9 +120,17 @@ async def talent_turn(
         return [await _saved_as_ticket(channel=channel, sender_id=sender_id, inbound=inbound)]
     if inbound.truncated:
         for reply in replies:
-            if reply.custom and reply.custom.get("type") == "ticket":
+            if reply.custom and reply.custom.get("type") == PayloadType.TICKET:
                 await asyncio.to_thread(_keep_full_text, ticket_id=reply.custom["ticket_id"], inbound=inbound)
     return notices + replies
+
+
+def _added_to_ticket(ticket_id: str, *, language: str) -> BotMessage:
+    return BotMessage(
+        text=render("added_to_ticket", language, ticket_id=ticket_id),
+        buttons=[{"title": render("new_question_button", language), "payload": NEW_QUESTION}],
+        custom={"type": PayloadType.TICKET, "ticket_id": ticket_id, "status": "assigned"},
+    )
 
 
 async def _saved_as_ticket(*, channel: str, sender_id: str, inbound: Inbound) -> BotMessage:
@@ -104,5 +149,5 @@ async def _saved_as_ticket(*, channel: str, sender_id: str, inbound: Inbound) ->
     log.info("question of %s saved as ticket %s", sender_id, ticket_id)
     return BotMessage(
         text=render("assistant_unavailable", inbound.language, ticket_id=ticket_id),
-        custom={"type": "ticket", "ticket_id": ticket_id, "status": "open"},
+        custom={"type": PayloadType.TICKET, "ticket_id": ticket_id, "status": "open"},
     )

@@ -6,10 +6,11 @@ import asyncio
 import sys
 import uuid
 
-from bot.flows import talent_turn
+from bot.flows import NEW_QUESTION, talent_turn
 from bot.messages import html_to_plain
 from bot.rasa_client import BotMessage, RasaClient
 from frontdesk.config import Settings
+from frontdesk.contract import sender_id as make_sender_id
 
 PROMPT = "您 > "
 BANNER = (
@@ -35,7 +36,7 @@ def show(messages: list[BotMessage]) -> list[dict[str, str]]:
 
 async def chat(settings: Settings, *, sender_id: str | None = None) -> None:
     """Read lines from the terminal until end of input and answer each one."""
-    sender_id = sender_id or f"local:{uuid.uuid4().hex[:12]}"
+    sender_id = sender_id or make_sender_id("local", uuid.uuid4().hex[:12])
     client = RasaClient(
         settings.rasa_base_url,
         timeout=settings.rasa_timeout_seconds,
@@ -43,6 +44,7 @@ async def chat(settings: Settings, *, sender_id: str | None = None) -> None:
     )
     print(BANNER)
     buttons: list[dict[str, str]] = []
+    last_typed = ""
     loop = asyncio.get_running_loop()
     try:
         while True:
@@ -53,10 +55,20 @@ async def chat(settings: Settings, *, sender_id: str | None = None) -> None:
             if line.strip() in {"/quit", "/exit"}:
                 break
             choice = line.strip()
+            as_new_question = False
             if choice.isdigit() and 1 <= int(choice) <= len(buttons):
                 line = buttons[int(choice) - 1]["payload"]
+                if line == NEW_QUESTION:  # "this is a new question": the last text, not for the ticket
+                    line, as_new_question = last_typed, True
+            else:
+                last_typed = line
             messages = await talent_turn(
-                client, channel="local", sender_id=sender_id, raw_text=line, limit=settings.max_message_chars
+                client,
+                channel="local",
+                sender_id=sender_id,
+                raw_text=line,
+                limit=settings.max_message_chars,
+                as_new_question=as_new_question,
             )
             buttons = show(messages)
     finally:

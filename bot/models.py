@@ -9,8 +9,8 @@ import datetime as dt
 from sqlalchemy import BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from frontdesk.clock import utcnow
 from frontdesk.database import Base, UtcDateTime
-from tickets.models import utcnow
 
 
 class ProcessedUpdate(Base):

@@ -33,12 +33,13 @@ from telegram.ext import (
 from bot import state
 from bot.keyboards import TICKET_ACTIONS, TICKET_PREFIX, parse_ticket_button, ticket_button
 from bot.messages import html_to_plain, render
+from frontdesk.clock import utcnow
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
-from policies_kb.schema import TOPIC_LABELS
+from frontdesk.vocabulary import TOPIC_LABELS
 from tickets import commands, outbox, service
 from tickets.commands import Reason, Verb
-from tickets.models import Person, Ticket, utcnow
+from tickets.models import Person, Ticket
 
 log = logging.getLogger(__name__)
 

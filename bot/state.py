@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from telegram.ext import Application, ContextTypes
 
 from bot.models import ButtonPayload, StaffReplyPrompt
+from frontdesk.clock import utcnow
 from frontdesk.database import session_scope
-from tickets.models import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -27,25 +27,25 @@ from telegram.ext import (
 )
 
 from bot import state
-from bot.flows import talent_turn
+from bot.flows import NEW_QUESTION, add_to_waiting_ticket, talent_turn
 from bot.keyboards import KEY_PREFIX, assistant_keyboard, long_payloads
 from bot.messages import render
 from bot.models import ChatPreference
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from frontdesk.config import Settings
+from frontdesk.contract import sender_id
 from frontdesk.database import session_scope
 from frontdesk.payloads import sign
 from frontdesk.text import detect_language
+from frontdesk.vocabulary import STATUS_LABELS
 from tickets import registry
 from tickets import service as ticket_service
-from tickets.labels import STATUS_LABELS
 from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("zh", "en")
 LANG_PREFIX = "lang:"
-NEW_QUESTION = "newq"
 TYPING_DELAY_SECONDS = 0.8
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for 5 s
 MY_TICKETS_SHOWN = 10
@@ -68,7 +68,7 @@ NOT_TEXT = (
 
 
 def sender_id_of(user_id: int) -> str:
-    return f"telegram:{user_id}"
+    return sender_id("telegram", user_id)
 
 
 # -- language ---------------------------------------------------------------------------------------
@@ -151,7 +151,9 @@ async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies
             )
 
 
-async def ask_assistant(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def ask_assistant(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, *, as_new_question: bool = False
+) -> None:
     """One turn with the assistant: the talent's text (or a button's payload) in, its replies out."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
@@ -165,6 +167,7 @@ async def ask_assistant(update: Update, context: ContextTypes.DEFAULT_TYPE, text
             sender_id=sender_id_of(user.id),
             raw_text=text,
             limit=settings.max_message_chars,
+            as_new_question=as_new_question,
         )
         await send_replies(context, chat.id, replies)
 
@@ -187,31 +190,12 @@ async def reply_text(
 # -- messages -----------------------------------------------------------------------------------------
 
 
-def _add_to_waiting_ticket(sender_id: str, text: str) -> str | None:
-    """Add the talent's message to their ticket that waits for an answer; the ticket's id, if there is one."""
-    with session_scope() as session:
-        ticket = ticket_service.waiting_ticket_of(session, sender_id=sender_id)
-        if ticket is None:
-            return None
-        ticket_service.talent_reply(session, ticket_id=ticket.id, sender_id=sender_id, text=text)
-        return ticket.id
-
-
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.message, update.effective_user
     if message is None or message.text is None or user is None:
         return
-    ticket_id = await asyncio.to_thread(_add_to_waiting_ticket, sender_id_of(user.id), message.text)
-    if ticket_id is None:
-        await ask_assistant(update, context, message.text)
-        return
-    log.info("message of %s added to waiting ticket %s", sender_id_of(user.id), ticket_id)
-    context.user_data["last_text"] = message.text
-    language = await language_of(update, context, message.text)
-    button = InlineKeyboardButton(render("new_question_button", language), callback_data=NEW_QUESTION)
-    await reply_text(
-        update, context, "added_to_ticket", ticket_id=ticket_id, reply_markup=InlineKeyboardMarkup([[button]])
-    )
+    context.user_data["last_text"] = message.text  # for "this is a new question", if it goes to a ticket
+    await ask_assistant(update, context, message.text)
 
 
 def _attachment(message: Message) -> tuple[str, str] | None:
@@ -231,7 +215,7 @@ async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if attachment is not None:
         kind, file_id = attachment
         note = f"[{kind} file_id={file_id}]" + (f" {message.caption}" if message.caption else "")
-        ticket_id = await asyncio.to_thread(_add_to_waiting_ticket, sender_id_of(user.id), note)
+        ticket_id = await asyncio.to_thread(add_to_waiting_ticket, sender_id=sender_id_of(user.id), text=note)
         if ticket_id is not None:
             log.info("%s of %s attached to ticket %s", kind, sender_id_of(user.id), ticket_id)
             await reply_text(update, context, "attached", ticket_id=ticket_id)
@@ -351,7 +335,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif data == NEW_QUESTION:
         text = context.user_data.pop("last_text", None)
         if text:
-            await ask_assistant(update, context, text)
+            await ask_assistant(update, context, text, as_new_question=True)
     elif data.startswith(KEY_PREFIX):
         payload = await asyncio.to_thread(state.recall_payload, data.removeprefix(KEY_PREFIX))
         if payload is None:

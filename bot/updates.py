@@ -12,8 +12,8 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.models import ProcessedUpdate
+from frontdesk.clock import utcnow
 from frontdesk.database import session_scope
-from tickets.models import utcnow
 
 log = logging.getLogger(__name__)
 

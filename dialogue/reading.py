@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from frontdesk.details import find_districts, find_tier_spans, find_tiers
-from policies_kb.schema import DISTRICTS, TIERS
+from frontdesk.vocabulary import DISTRICTS, TIERS
 
 # The district is where the talent works or lives when the clause around it says so ...
 _WORKS_THERE = re.compile(
@@ -115,7 +115,7 @@ def read_details(text: str) -> Details:
             places.append(value)
         else:
             asked.append(value)
-    district = (own or asked[-1:] or [None])[0]
+    district = own[0] if own else (asked[-1] if asked else None)
     tiers = find_tiers(text)
     return Details(
         district=district,

@@ -26,7 +26,7 @@ from dialogue.reading import (
     swap_details,
     time_frame,
 )
-from policies_kb.schema import TOPICS
+from frontdesk.vocabulary import TOPICS
 
 INQUIRY_PREFIX = "ask_"
 UNCLEAR = "nlu_fallback"

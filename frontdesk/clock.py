@@ -9,6 +9,11 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 
 
+def utcnow() -> dt.datetime:
+    """Now, as every moment is stored: aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
 def local_today() -> dt.date:
     return dt.datetime.now(LOCAL_TZ).date()
 

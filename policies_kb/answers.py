@@ -217,7 +217,7 @@ def _templates() -> Environment:
 
 def localized(article: IndexedArticle, language: str) -> LocalizedContent:
     texts = article.content.content
-    return texts.get(language) or texts["zh"]
+    return texts["en"] if language == "en" and "en" in texts else texts["zh"]
 
 
 def scope_text(eligibility: Eligibility, language: str) -> str:

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from frontdesk.clock import format_local, local_today
 from frontdesk.database import get_engine, session_scope
 from frontdesk.migrate import upgrade_schema
+from frontdesk.vocabulary import DISTRICTS, TIERS, TOPICS
 from policies_kb import service
 from policies_kb.answers import asked_about_date, choose_article
 from policies_kb.files import CONTENT_DIR, load_directory
 from policies_kb.models import VersionStatus
-from policies_kb.schema import DISTRICTS, TIERS, TOPICS
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -9,11 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from frontdesk.clock import utcnow
 from frontdesk.database import Base, UtcDateTime
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class VersionStatus(enum.StrEnum):

@@ -154,8 +154,8 @@ class KnowledgeIndex:
         articles = list(articles)
         vocabulary = frozenset(word for item in articles for word in item.content.keywords)
         reusable = previous is not None and previous.vocabulary == vocabulary
-        self.vocabulary = vocabulary
-        self.segmenter = previous.segmenter if reusable and previous else Segmenter(vocabulary)
+        self.vocabulary: frozenset[str] = vocabulary
+        self.segmenter: Segmenter = previous.segmenter if reusable and previous else Segmenter(vocabulary)
         known = previous._tokens if reusable and previous else {}
         self._tokens: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
         self._by_topic: dict[str, list[IndexedArticle]] = {}

@@ -3,51 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, get_args
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Topic = Literal[
-    "green_card",
-    "housing",
-    "schooling",
-    "registration",
-    "medical",
-    "spouse_employment",
-    "social_security",
-    "title_evaluation",
-    "service_window",
-]
-Tier = Literal["A类", "B类", "C类", "D类", "E类"]
-District = Literal["博乐市", "阿拉山口市", "精河县", "温泉县"]
-TOPICS: tuple[str, ...] = get_args(Topic)
-# How each topic is named to people, per language.
-TOPIC_LABELS = {
-    "zh": {
-        "green_card": "人才绿卡",
-        "housing": "住房保障",
-        "schooling": "子女入学",
-        "registration": "企业注册",
-        "medical": "医疗保健",
-        "spouse_employment": "配偶就业",
-        "social_security": "社保医保",
-        "title_evaluation": "职称评审",
-        "service_window": "服务窗口",
-    },
-    "en": {
-        "green_card": "Green card",
-        "housing": "Housing",
-        "schooling": "Children's schooling",
-        "registration": "Company registration",
-        "medical": "Medical care",
-        "spouse_employment": "Spouse employment",
-        "social_security": "Social security",
-        "title_evaluation": "Professional titles",
-        "service_window": "Service window",
-    },
-}
-TIERS: tuple[str, ...] = get_args(Tier)
-DISTRICTS: tuple[str, ...] = get_args(District)
+from frontdesk.vocabulary import District, Tier, Topic
 
 
 class _Strict(BaseModel):

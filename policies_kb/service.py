@@ -6,14 +6,16 @@ import difflib
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from frontdesk.clock import utcnow
 from policies_kb.files import CONTENT_DIR, load_directory
-from policies_kb.models import Article, ArticleVersion, VersionStatus, utcnow
+from policies_kb.models import Article, ArticleVersion, VersionStatus
 from policies_kb.retrieval import IndexedArticle, KnowledgeIndex
 from policies_kb.schema import ArticleContent
 
@@ -39,7 +41,7 @@ def latest_version(session: Session, *, article_id: str) -> ArticleVersion | Non
 
 
 def import_drafts(
-    session: Session, *, contents: list[tuple[ArticleContent, str | None]], editor: str
+    session: Session, *, contents: Sequence[tuple[ArticleContent, str | None]], editor: str
 ) -> list[ArticleVersion]:
     """Store each (content, source file) as a new draft version, skipping those whose newest
     version already says the same. Returns the drafts created."""
@@ -91,12 +93,12 @@ def _newest_versions(
     session: Session, *, article_ids: list[str], status: VersionStatus | None = None
 ) -> list[ArticleVersion]:
     """The newest version (of `status`, if given) of each named article."""
-    newest = select(ArticleVersion.article_id, func.max(ArticleVersion.version).label("version")).where(
+    query = select(ArticleVersion.article_id, func.max(ArticleVersion.version).label("version")).where(
         ArticleVersion.article_id.in_(article_ids)
     )
     if status is not None:
-        newest = newest.where(ArticleVersion.status == status)
-    newest = newest.group_by(ArticleVersion.article_id).subquery()
+        query = query.where(ArticleVersion.status == status)
+    newest = query.group_by(ArticleVersion.article_id).subquery()
     return list(
         session.scalars(
             select(ArticleVersion).join(

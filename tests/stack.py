@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 
 from frontdesk import database
 from frontdesk.config import Settings, get_settings
-from frontdesk.migrate import prepare_database
-from frontdesk.serve import (
+from launcher.prepare import prepare_database
+from launcher.serve import (
     MODEL_PATH,
     RASA_BIN,
     Service,

@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -140,7 +140,7 @@ def _act(args: argparse.Namespace, session: Session) -> int:
 
 def _roster(args: argparse.Namespace, session: Session) -> int:
     if args.roster_verb == "import":
-        fmt = "csv" if args.file.suffix.lower() == ".csv" else "yaml"
+        fmt: Literal["csv", "yaml"] = "csv" if args.file.suffix.lower() == ".csv" else "yaml"
         report = roster.import_roster(session, text=args.file.read_text(encoding="utf-8"), fmt=fmt)
         for problem in report.problems:
             print(f"skipped: {problem}", file=sys.stderr)

@@ -20,11 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from frontdesk.clock import utcnow
 from frontdesk.database import Base, UtcDateTime
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tickets.models import OutboxMessage, OutboxStatus, utcnow
+from frontdesk.clock import utcnow
+from tickets.models import OutboxMessage, OutboxStatus
 
 FIRST_RETRY = dt.timedelta(seconds=5)
 LONGEST_RETRY = dt.timedelta(minutes=30)

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from policies_kb.schema import DISTRICTS, TIERS
-from tickets.models import Binding, BindingAttempts, Talent, utcnow
+from frontdesk.clock import utcnow
+from frontdesk.vocabulary import DISTRICTS, TIERS
+from tickets.models import Binding, BindingAttempts, Talent
 
 log = logging.getLogger(__name__)
 

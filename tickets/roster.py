@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from policies_kb.schema import DISTRICTS, TOPICS
+from frontdesk.vocabulary import DISTRICTS, TOPICS
 from tickets.models import ContactPair, Person, Role, Talent
 
 LEVELS = {Role.STAFF: 1, Role.OFFICER: 2, Role.LEADER: 3}

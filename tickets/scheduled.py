@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from frontdesk.clock import LOCAL_TZ, utcnow
 from tickets import service
-from tickets.models import OutboxMessage, Ticket, TicketStatus, utcnow
-from tickets.working_time import LOCAL_TZ
+from tickets.models import OutboxMessage, Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +73,15 @@ def _warn(session: Session, *, now: dt.datetime) -> list[str]:
         ticket.sla_warned_at = now
         # whom it waits on: the leader while escalated (not after a hand-back), else the window staff
         leader = ticket.escalated_to_id if ticket.status is TicketStatus.ESCALATED else None
+        deadline = ticket.first_response_due
+        assert deadline is not None  # the query selects by it
         service.notify(
             session,
             kind="sla_warning",
             ticket=ticket,
             recipient_kind="person" if leader else service.STAFF_GROUP,
             recipient=leader or service.STAFF_GROUP,
-            payload={"ticket_id": ticket.id, "due": ticket.first_response_due.isoformat()},
+            payload={"ticket_id": ticket.id, "due": deadline.isoformat()},
             now=now,
         )
         warned.append(ticket.id)

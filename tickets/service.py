@@ -7,12 +7,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from frontdesk.clock import LOCAL_TZ
 from frontdesk.config import get_settings
 from tickets.models import (
     ContactPair,
@@ -25,7 +27,7 @@ from tickets.models import (
     TicketStatus,
     utcnow,
 )
-from tickets.working_time import LOCAL_TZ, WorkingCalendar
+from tickets.working_time import WorkingCalendar
 
 TICKET_ID_PATTERN = re.compile(r"^GC-(\d{4})-(\d{6})$")
 OPEN_STATUSES = (
@@ -95,11 +97,11 @@ def next_ticket_id(session: Session, *, year: int) -> str:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(TicketCounter).values(year=year, last_number=1)
-    number = session.scalar(
+    number = session.execute(
         statement.on_conflict_do_update(
             index_elements=[TicketCounter.year], set_={"last_number": TicketCounter.last_number + 1}
         ).returning(TicketCounter.last_number)
-    )
+    ).scalar_one()
     return format_ticket_id(year, number)
 
 
@@ -340,11 +342,14 @@ def claim(session: Session, *, ticket_id: str, person_id: str, now: dt.datetime 
     person = get_person(session, person_id=person_id)
     _check(ticket, "claim")
     before = snapshot(ticket)
-    won = session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket.id, Ticket.status == ticket.status, Ticket.assignee_id.is_(None))
-        .values(status=TicketStatus.ASSIGNED, assignee_id=person.id, updated_at=now)
-        .execution_options(synchronize_session=False)
+    won = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.status == ticket.status, Ticket.assignee_id.is_(None))
+            .values(status=TicketStatus.ASSIGNED, assignee_id=person.id, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if won != 1:
         session.rollback()

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.flows import talent_turn
+from bot.flows import NEW_QUESTION, talent_turn
 from bot.rasa_client import RasaClient
 from frontdesk.payloads import sign
-from frontdesk.serve import free_port, wait_until_ready
-from tickets import registry
+from launcher.serve import free_port, wait_until_ready
+from tickets import registry, roster, service
 from tickets.models import Ticket
 
 TALENTS_CSV = (Path(__file__).parents[2] / "examples" / "talents.csv").read_text(encoding="utf-8")
@@ -187,3 +187,34 @@ async def test_a_stopped_action_server_saves_the_question_as_a_ticket(client, st
     assert len(replies) == 1 and replies[0].custom["type"] == "ticket"
     with Session(stack.engine) as session:
         assert session.get(Ticket, replies[0].custom["ticket_id"]).question == "安家费有多少"
+
+
+async def test_while_a_ticket_waits_for_the_talent_any_channel_adds_their_next_message_to_it(client, stack):
+    talent = sender()
+    ticket_id = next(m["custom"]["ticket_id"] for m in stack.say(talent, "我要找人工") if "custom" in m)
+    with Session(stack.engine) as session, session.begin():
+        roster.import_roster(
+            session,
+            text="- {id: staff-any, name: 王窗口, role: staff, districts: [all], topics: [all]}",
+            fmt="yaml",
+        )
+        service.claim(session, ticket_id=ticket_id, person_id="staff-any")
+        service.reply(
+            session, ticket_id=ticket_id, person_id="staff-any", text="请补充户口本", ask_talent=True
+        )
+    replies = await talent_turn(
+        client, channel="test", sender_id=talent, raw_text="户口本已经办好了", limit=1000
+    )
+    assert replies[0].custom["ticket_id"] == ticket_id and ticket_id in replies[0].text
+    assert [b["payload"] for b in replies[0].buttons] == [NEW_QUESTION]
+    with Session(stack.engine) as session:
+        assert session.get(Ticket, ticket_id).transcript[-1] == {"who": "talent", "text": "户口本已经办好了"}
+    asked = await talent_turn(
+        client,
+        channel="test",
+        sender_id=talent,
+        raw_text="人才公寓怎么申请",
+        limit=1000,
+        as_new_question=True,
+    )
+    assert [r.custom["type"] for r in asked if r.custom] == ["ask_detail"]

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from frontdesk.config import PROJECT_ROOT
-from frontdesk.serve import free_port
+from launcher.serve import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,7 @@ def test_demo_chat_answers_opens_a_ticket_and_stops_cleanly(tmp_path):
     env.pop("TELEGRAM_BOT_TOKEN", None)
     lines = "博乐市的人才公寓怎么申请？\n我要找人工\n今天天气怎么样\n/quit\n"
     result = subprocess.run(
-        [sys.executable, "-m", "frontdesk.serve", "--chat"],
+        [sys.executable, "-m", "launcher.serve", "--chat"],
         input=lines,
         capture_output=True,
         text=True,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from frontdesk.config import PROJECT_ROOT
-from frontdesk.serve import MODEL_PATH, RASA_BIN
+from launcher.serve import MODEL_PATH, RASA_BIN
 
 STORIES = PROJECT_ROOT / "tests" / "stories"
 

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
+from frontdesk.clock import LOCAL_TZ
 from tickets import registry, roster, service
-from tickets.working_time import LOCAL_TZ
 
 SECRET = "test-secret"
 # Monday 30 November 2026, 11:00 in Bortala (Asia/Shanghai time): inside office hours.

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 
 from actions.messages import render
+from frontdesk.vocabulary import STATUS_LABELS
 from tests.store.test_tickets_cli import tickets
 from tickets import service
-from tickets.labels import STATUS_LABELS
 
 SENDER = "telegram:77"
 # Monday 30 November 2026, 02:30 UTC: 10:30 in Beijing, inside office hours.

@@ -11,7 +11,7 @@ from telegram.ext import Application
 from frontdesk import database
 from frontdesk.config import Settings, get_settings
 from frontdesk.migrate import upgrade_schema
-from frontdesk.serve import free_port
+from launcher.serve import free_port
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.running import running_bot
 

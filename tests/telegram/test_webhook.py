@@ -6,7 +6,7 @@ import httpx
 from telegram.ext import Application
 
 from bot.telegram_app import ALLOWED_UPDATES, build_application
-from frontdesk.serve import free_port
+from launcher.serve import free_port
 from tests.fake_bot_api import FakeBotApi
 
 SECRET = "webhook-secret_1"

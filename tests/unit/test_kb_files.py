@@ -1,7 +1,7 @@
 from pathlib import Path
 
+from frontdesk.vocabulary import TOPICS
 from policies_kb.files import CONTENT_DIR, load_directory, read_article
-from policies_kb.schema import TOPICS
 
 GOOD = (CONTENT_DIR / "housing" / "talent-apartment-bole.yml").read_text(encoding="utf-8")
 

@@ -13,7 +13,7 @@ import time
 import psutil
 import pytest
 
-from frontdesk.serve import Service, StartupError, check_ports_free, stop_all
+from launcher.serve import Service, StartupError, check_ports_free, stop_all
 
 IGNORES_TERM = [
     sys.executable,
@@ -40,7 +40,7 @@ def test_a_service_dies_when_the_supervisor_is_killed_hard(tmp_path):
             textwrap.dedent(
                 f"""
                 import time
-                from frontdesk.serve import Service
+                from launcher.serve import Service
                 service = Service("sleeper", ["sleep", "60"], {{"PATH": "/usr/bin:/bin"}}, None)
                 service.start()
                 open({str(pid_file)!r}, "w").write(str(service.process.pid))

@@ -1,6 +1,6 @@
 """Process supervisor: database ready, then the action server, the Rasa server and (with a token) the bot.
 
-`python -m frontdesk.serve` runs them in the foreground until Ctrl-C or SIGTERM;
+`python -m launcher.serve` runs them in the foreground until Ctrl-C or SIGTERM;
 `--chat` also opens the local terminal chat and stops everything when the chat ends.
 """
 
@@ -28,11 +28,11 @@ from sqlalchemy.engine import make_url
 
 from frontdesk.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
 from frontdesk.database import get_engine, session_scope
-from frontdesk.migrate import prepare_database
+from launcher.prepare import prepare_database
 from tickets import scheduled
 from tickets import service as ticket_service
 
-log = logging.getLogger("frontdesk.serve")
+log = logging.getLogger("launcher.serve")
 
 MODEL_PATH = PROJECT_ROOT / "models" / "frontdesk.tar.gz"
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
