@@ -163,7 +163,7 @@ def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]
         Service(
             "action server",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
-            env,
+            {**env, "ACTIONS_WARM_UP": "1"},  # build the knowledge-base index before the first question
             log_dir / "actions.log" if log_dir else None,
         ),
         Service("rasa server", rasa_command, env, log_dir / "rasa.log" if log_dir else None),
@@ -175,6 +175,19 @@ def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]
             )
         )
     return services
+
+
+def warm_up(settings: Settings) -> None:
+    """One greeting through the whole stack, so that the first talent does not wait for Rasa to load
+    its pipeline lazily (about a second); a failure here is only logged."""
+    try:
+        httpx.post(
+            f"{settings.rasa_base_url}/webhooks/rest/webhook",
+            json={"sender": "launcher:warm-up", "message": "你好"},
+            timeout=30,
+        ).raise_for_status()
+    except httpx.HTTPError as exc:
+        log.warning("warm-up turn failed: %s", exc)
 
 
 def _check_prerequisites() -> None:
@@ -267,6 +280,7 @@ def run(*, with_chat: bool) -> int:
             service.start()
         log.info("waiting for the Rasa server to load its model (about a minute)...")
         seconds = wait_until_ready(settings, services)
+        warm_up(settings)
         sweeper.start()
         log.info(
             "front desk ready in %.1f s: Rasa %s, actions :%d",
