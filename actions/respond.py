@@ -30,7 +30,7 @@ from frontdesk.config import get_settings
 from frontdesk.contract import PayloadType
 from frontdesk.database import session_scope
 from frontdesk.text import normalize
-from tickets import registry
+from people import registry
 
 log = logging.getLogger(__name__)
 

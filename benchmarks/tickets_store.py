@@ -21,7 +21,8 @@ from frontdesk.clock import LOCAL_TZ
 from frontdesk.database import make_engine
 from frontdesk.migrate import upgrade_schema
 from frontdesk.vocabulary import DISTRICTS, TOPICS
-from tickets import roster, scheduled, service
+from people import roster
+from tickets import scheduled, service
 from tickets.models import Priority, Ticket, TicketStatus
 
 ROSTER = """

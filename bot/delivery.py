@@ -5,7 +5,7 @@ whose sender id is "telegram:<user id>"; the rows of other channels' talents sta
 channel), leases it for LEASE, renders it from bot/templates and sends it, then records the outcome in a
 transaction of its own, so one bad row never holds up the others. A crash between sending and that
 commit sends the message again once the lease has run out: delivery is at least once. Flood control
-(RetryAfter) postpones a row without counting a try; network errors back off (tickets.outbox); a blocked
+(RetryAfter) postpones a row without counting a try; network errors back off (notifications.outbox); a blocked
 bot, an unknown chat or a refused message flag the row at once, and the staff group is told of every
 flagged row that was not meant for the staff group itself.
 """
@@ -35,8 +35,11 @@ from frontdesk.config import Settings
 from frontdesk.database import session_scope
 from frontdesk.text import detect_language, split_message
 from frontdesk.vocabulary import TOPIC_LABELS
-from tickets import outbox, service
-from tickets.models import OutboxMessage, OutboxStatus, Person, Ticket
+from notifications import outbox
+from notifications.models import OutboxMessage, OutboxStatus
+from people.models import Person
+from tickets import service
+from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 

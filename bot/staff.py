@@ -37,9 +37,11 @@ from frontdesk.clock import utcnow
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
 from frontdesk.vocabulary import TOPIC_LABELS
-from tickets import commands, outbox, service
+from notifications import outbox
+from people.models import Person
+from tickets import commands, service
 from tickets.commands import Reason, Verb
-from tickets.models import Person, Ticket
+from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from frontdesk.database import session_scope
 from frontdesk.payloads import sign
 from frontdesk.text import detect_language
 from frontdesk.vocabulary import STATUS_LABELS
-from tickets import registry
+from people import registry
 from tickets import service as ticket_service
 from tickets.models import Ticket
 

@@ -16,9 +16,12 @@ from frontdesk.clock import format_local
 from frontdesk.config import get_settings
 from frontdesk.database import get_engine, session_scope
 from frontdesk.migrate import upgrade_schema
-from tickets import commands, outbox, registry, roster, scheduled, service
+from notifications import outbox
+from people import registry, roster
+from people.models import Person
+from tickets import commands, scheduled, service
 from tickets.commands import Verb
-from tickets.models import Person, Ticket, TicketStatus
+from tickets.models import Ticket, TicketStatus
 
 # The command line's verbs for the domain's (`reply --ask` asks the talent).
 CLI_VERBS = {

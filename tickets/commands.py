@@ -21,8 +21,9 @@ from jinja2 import Environment
 from sqlalchemy.orm import Session
 
 from frontdesk.templating import message_environment
+from people.models import Person, Role
 from tickets import service
-from tickets.models import Person, Role, Ticket, TicketStatus
+from tickets.models import Ticket, TicketStatus
 
 
 class Verb(enum.StrEnum):

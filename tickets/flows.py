@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tickets import registry, service
+from people import registry
+from tickets import service
 from tickets.models import Priority, Ticket
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk.clock import LOCAL_TZ, utcnow
+from notifications.models import OutboxMessage
 from tickets import service
-from tickets.models import OutboxMessage, Ticket, TicketStatus
+from tickets.models import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
 

@@ -14,19 +14,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from frontdesk.clock import LOCAL_TZ
+from frontdesk.clock import LOCAL_TZ, utcnow
 from frontdesk.config import get_settings
-from tickets.models import (
-    ContactPair,
-    OutboxMessage,
-    Person,
-    Priority,
-    Ticket,
-    TicketCounter,
-    TicketEvent,
-    TicketStatus,
-    utcnow,
-)
+from notifications.models import OutboxMessage
+from people.models import ContactPair, Person
+from tickets.models import Priority, Ticket, TicketCounter, TicketEvent, TicketStatus
 from tickets.working_time import WorkingCalendar
 
 TICKET_ID_PATTERN = re.compile(r"^GC-(\d{4})-(\d{6})$")

@@ -12,7 +12,8 @@ from bot.flows import NEW_QUESTION, talent_turn
 from bot.rasa_client import RasaClient
 from frontdesk.payloads import sign
 from launcher.serve import free_port, wait_until_ready
-from tickets import registry, roster, service
+from people import registry, roster
+from tickets import service
 from tickets.models import Ticket
 
 TALENTS_CSV = (Path(__file__).parents[2] / "examples" / "talents.csv").read_text(encoding="utf-8")

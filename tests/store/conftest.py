@@ -3,7 +3,8 @@ import datetime as dt
 import pytest
 
 from frontdesk.clock import LOCAL_TZ
-from tickets import registry, roster, service
+from people import registry, roster
+from tickets import service
 
 SECRET = "test-secret"
 # Monday 30 November 2026, 11:00 in Bortala (Asia/Shanghai time): inside office hours.

@@ -4,9 +4,9 @@ import logging
 
 from sqlalchemy import text
 
+from people import registry, roster
+from people.models import ContactPair, Person
 from tests.store.conftest import SECRET, TALENTS_CSV
-from tickets import registry, roster
-from tickets.models import ContactPair, Person
 
 
 def test_roster_problems_are_reported_and_the_rest_imported(session):

@@ -3,10 +3,12 @@ verb × every kind of person × a ticket in and out of their district, then the 
 
 import pytest
 
+from people import roster
+from people.models import Person
 from tests.store.conftest import MONDAY_11
-from tickets import commands, roster, service
+from tickets import commands, service
 from tickets.commands import Reason, Refused, Verb
-from tickets.models import Person, TicketStatus
+from tickets.models import TicketStatus
 
 MATRIX_ROSTER = """
 - {id: staff-bole, name: 王窗口, role: staff, districts: [博乐市], topics: [all]}

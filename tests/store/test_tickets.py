@@ -6,9 +6,12 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from notifications import outbox
+from notifications.models import OutboxMessage, OutboxStatus
+from people import registry
 from tests.store.conftest import MONDAY_11, SECRET
-from tickets import flows, outbox, registry, scheduled, service
-from tickets.models import OutboxMessage, OutboxStatus, Priority, TicketStatus
+from tickets import flows, scheduled, service
+from tickets.models import Priority, TicketStatus
 
 
 def open_ticket(session, sla, *, sender="telegram:42", district="博乐市", card=None, now=MONDAY_11, **kw):

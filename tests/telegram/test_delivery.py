@@ -15,10 +15,11 @@ from bot import delivery
 from frontdesk.clock import LOCAL_TZ
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
+from notifications.models import OutboxMessage
+from people import registry, roster
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.conftest import STAFF_CHAT_ID
-from tickets import flows, registry, roster, service
-from tickets.models import OutboxMessage
+from tickets import flows, service
 
 T = TypeVar("T")
 SECRET = "test-secret"

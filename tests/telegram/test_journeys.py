@@ -9,10 +9,12 @@ import re
 import pytest
 from sqlalchemy.orm import Session
 
+from people import registry, roster
+from people.models import Person
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.conftest import STAFF_CHAT_ID
-from tickets import registry, roster, scheduled, service
-from tickets.models import Person, TicketStatus
+from tickets import scheduled, service
+from tickets.models import TicketStatus
 
 pytestmark = pytest.mark.integration
 

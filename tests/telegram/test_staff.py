@@ -14,10 +14,12 @@ from telegram.ext import Application
 
 from bot.keyboards import TICKET_ACTIONS, ticket_button
 from frontdesk.database import session_scope
+from notifications.models import OutboxMessage, OutboxStatus
+from people import roster
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.conftest import STAFF_CHAT_ID
-from tickets import roster, service
-from tickets.models import OutboxMessage, OutboxStatus, TicketStatus
+from tickets import service
+from tickets.models import TicketStatus
 
 ROSTER_YAML = """
 - {id: staff-bole, name: 王窗口, role: staff, districts: [博乐市], topics: [all], telegram_user_id: 1001}

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from frontdesk.payloads import sign
+from people import registry
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.running import running_bot
-from tickets import registry, service
+from tickets import service
 from tickets.models import Ticket, TicketEvent, TicketStatus
 
 pytestmark = pytest.mark.integration

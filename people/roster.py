@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from frontdesk.vocabulary import DISTRICTS, TOPICS
-from tickets.models import ContactPair, Person, Role, Talent
+from people.models import ContactPair, Person, Role, Talent
 
 LEVELS = {Role.STAFF: 1, Role.OFFICER: 2, Role.LEADER: 3}
 

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from frontdesk.clock import utcnow
-from tickets.models import OutboxMessage, OutboxStatus
+from notifications.models import OutboxMessage, OutboxStatus
 
 FIRST_RETRY = dt.timedelta(seconds=5)
 LONGEST_RETRY = dt.timedelta(minutes=30)

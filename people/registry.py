@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from frontdesk.clock import utcnow
 from frontdesk.vocabulary import DISTRICTS, TIERS
-from tickets.models import Binding, BindingAttempts, Talent
+from people.models import Binding, BindingAttempts, Talent
 
 log = logging.getLogger(__name__)
 

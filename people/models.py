@@ -1,0 +1,83 @@
+"""Database tables of the people the front desk knows: the roster (staff, officers, leaders), the
+leaders' contact pairs, the talent registry (green-card holders) and messenger bindings with their lockout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.clock import utcnow
+from frontdesk.database import Base, UtcDateTime, string_enum
+
+
+class Role(enum.StrEnum):
+    STAFF = "staff"  # window staff, level 1
+    OFFICER = "officer"  # department officer, level 2
+    LEADER = "leader"  # district/county or region leader, level 3
+
+
+class Person(Base):
+    """Someone on the roster: window staff, a department officer or a leader."""
+
+    __tablename__ = "roster_people"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[Role] = mapped_column(string_enum(Role))
+    level: Mapped[int] = mapped_column(Integer, index=True)
+    districts: Mapped[list[str]] = mapped_column(JSON)
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    away_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class Talent(Base):
+    """A green-card holder. The phone number is kept only as keyed hashes."""
+
+    __tablename__ = "talents"
+
+    card_number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    tier: Mapped[str] = mapped_column(String(4))
+    district: Mapped[str] = mapped_column(String(20))
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    phone_last4_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ContactPair(Base):
+    """A leader who personally keeps in contact with a talent (领导联系专家人才)."""
+
+    __tablename__ = "contact_pairs"
+    __table_args__ = (UniqueConstraint("person_id", "card_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("roster_people.id", ondelete="CASCADE"), index=True)
+    card_number: Mapped[str] = mapped_column(
+        ForeignKey("talents.card_number", ondelete="CASCADE"), index=True
+    )
+
+
+class Binding(Base):
+    """A messenger user bound to a green-card holder."""
+
+    __tablename__ = "talent_bindings"
+
+    sender_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    card_number: Mapped[str] = mapped_column(
+        ForeignKey("talents.card_number", ondelete="CASCADE"), index=True
+    )
+    bound_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class BindingAttempts(Base):
+    """Failed binding tries of a messenger user; too many lock binding for a while."""
+
+    __tablename__ = "binding_attempts"
+
+    sender_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
