@@ -19,7 +19,6 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -36,9 +35,8 @@ from frontdesk.database import session_scope
 from frontdesk.text import detect_language, split_message
 from frontdesk.vocabulary import TOPIC_LABELS
 from notifications import outbox
-from notifications.models import OutboxMessage, OutboxStatus
+from notifications.models import OutboxMessage, OutboxStatus, RecipientKind
 from people.models import Person
-from tickets import service
 from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -77,17 +75,17 @@ class Outcome:
 
 
 def _chat_of(session: Session, row: OutboxMessage, settings: Settings) -> int:
-    if row.recipient_kind == service.STAFF_GROUP:
+    if row.recipient_kind == RecipientKind.STAFF_GROUP:
         if settings.staff_chat_id is None:
             raise Undeliverable("STAFF_CHAT_ID is not set")
         return settings.staff_chat_id
-    if row.recipient_kind == "person":
+    if row.recipient_kind == RecipientKind.PERSON:
         person = session.get(Person, row.recipient)
         if person is None or person.telegram_user_id is None:
             raise Undeliverable(f"{row.recipient} has no Telegram user id on the roster")
         return person.telegram_user_id
     user_id = row.recipient.removeprefix(TALENT_PREFIX)
-    if row.recipient_kind != "talent" or not user_id.isdigit():
+    if row.recipient_kind != RecipientKind.TALENT or not user_id.isdigit():
         raise Undeliverable(f"{row.recipient_kind} {row.recipient} is not a Telegram chat")
     return int(user_id)
 
@@ -115,10 +113,10 @@ def _talent_language(session: Session, sender_id: str, ticket: Ticket | None) ->
 
 def _keyboard(row: OutboxMessage) -> InlineKeyboardMarkup | None:
     """Ticket buttons for staff and leaders; talents' messages have none."""
-    if row.ticket_id is None or row.recipient_kind == "talent":
+    if row.ticket_id is None or row.recipient_kind == RecipientKind.TALENT:
         return None
     if row.kind == "sla_warning":
-        actions = LEADER if row.recipient_kind == "person" else NEW_TICKET
+        actions = LEADER if row.recipient_kind == RecipientKind.PERSON else NEW_TICKET
     else:
         actions = LEADER if row.kind == "escalated" else BUTTONS.get(row.kind, ())
     buttons = [ticket_button(action, row.ticket_id) for action in actions]
@@ -130,7 +128,7 @@ def _envelope(session: Session, row: OutboxMessage, settings: Settings) -> Envel
     try:
         chat_id = _chat_of(session, row, settings)
         ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
-        if row.recipient_kind == "talent":
+        if row.recipient_kind == RecipientKind.TALENT:
             language = _talent_language(session, row.recipient, ticket)
             text = render(f"talent_{row.kind}", language, **row.payload)
         else:
@@ -150,12 +148,8 @@ def _claim(settings: Settings) -> Envelope | None:
     """Lease the oldest due row and prepare its message."""
     now = utcnow()
     with session_scope() as session:
-        rows = outbox.due(session, now=now, limit=1, talents_of=TALENT_PREFIX)
-        if not rows:
-            return None
-        row = rows[0]
-        row.next_attempt_at = now + LEASE
-        return _envelope(session, row, settings)
+        row = outbox.lease_next(session, now=now, lease=LEASE, talents_of=TALENT_PREFIX)
+        return None if row is None else _envelope(session, row, settings)
 
 
 def _retry_after_seconds(exc: RetryAfter) -> float:
@@ -181,28 +175,9 @@ async def _send(bot: Bot, envelope: Envelope) -> Outcome:
     return Outcome()
 
 
-def _alert_staff(session: Session, row: OutboxMessage, *, now: dt.datetime) -> None:
-    """One message to the staff group about a flagged row."""
-    key = f"delivery_failed:{row.id}"
-    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)) is not None:
-        return
-    person = session.get(Person, row.recipient) if row.recipient_kind == "person" else None
-    service.notify(
-        session,
-        kind="delivery_failed",
-        ticket=session.get(Ticket, row.ticket_id) if row.ticket_id else None,
-        recipient_kind=service.STAFF_GROUP,
-        recipient=service.STAFF_GROUP,
-        payload={
-            "outbox_id": row.id,
-            "failed_kind": row.kind,
-            "recipient_kind": row.recipient_kind,
-            "recipient": f"{person.name}（{person.id}）" if person else row.recipient,
-            "error": row.last_error,
-        },
-        now=now,
-        dedup_key=key,
-    )
+def _recipient_label(session: Session, row: OutboxMessage) -> str:
+    person = session.get(Person, row.recipient) if row.recipient_kind == RecipientKind.PERSON else None
+    return f"{person.name}（{person.id}）" if person else row.recipient
 
 
 def _settle(envelope: Envelope, outcome: Outcome, settings: Settings) -> None:
@@ -214,8 +189,7 @@ def _settle(envelope: Envelope, outcome: Outcome, settings: Settings) -> None:
         if outcome.error is None:
             outbox.mark_delivered(session, message=row, now=now)
         elif outcome.retry_after is not None:
-            row.next_attempt_at = now + dt.timedelta(seconds=outcome.retry_after)  # not a counted try
-            row.last_error = outcome.error
+            outbox.postpone(row, seconds=outcome.retry_after, error=outcome.error, now=now)
             log.warning("outbox %d (%s) postponed by flood control: %s", row.id, row.kind, outcome.error)
         else:
             outbox.mark_failed(
@@ -236,8 +210,10 @@ def _settle(envelope: Envelope, outcome: Outcome, settings: Settings) -> None:
                 "flagged" if flagged else "will be retried",
                 outcome.error,
             )
-            if flagged and row.recipient_kind != service.STAFF_GROUP:  # never about the alerts' own chat
-                _alert_staff(session, row, now=now)
+            if flagged:
+                outbox.alert_staff(
+                    session, message=row, recipient_label=_recipient_label(session, row), now=now
+                )
 
 
 async def deliver_due(bot: Bot, settings: Settings, *, limit: int = BATCH) -> int:

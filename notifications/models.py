@@ -14,6 +14,32 @@ from frontdesk.clock import utcnow
 from frontdesk.database import Base, UtcDateTime, string_enum
 
 
+class OutboxKind(enum.StrEnum):
+    """What a notification reports; the channel renders it with the template of that name."""
+
+    CREATED = "created"
+    ASSIGNED = "assigned"
+    REPLIED = "replied"
+    TALENT_REPLIED = "talent_replied"
+    ESCALATED = "escalated"
+    HANDED_BACK = "handed_back"
+    RESOLVED = "resolve"
+    CLOSED = "close"
+    REOPENED = "reopen"
+    SLA_WARNING = "sla_warning"
+    DIGEST = "digest"
+    DELIVERY_FAILED = "delivery_failed"
+
+
+class RecipientKind(enum.StrEnum):
+    STAFF_GROUP = "staff_group"  # the window staff's group chat (recipient: STAFF_GROUP)
+    PERSON = "person"  # someone on the roster (recipient: their roster id)
+    TALENT = "talent"  # a talent (recipient: their sender id)
+
+
+STAFF_GROUP = "staff_group"
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"

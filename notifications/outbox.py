@@ -1,17 +1,45 @@
-"""Delivery bookkeeping of the outbox: what is due, delivered, or failed for good."""
+"""The outbox: queueing a notification, and the bookkeeping of its delivery: what is due, leased to a
+sender, delivered, postponed, failed for good, and the staff's alert about a failure."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from frontdesk.clock import utcnow
-from notifications.models import OutboxMessage, OutboxStatus
+from notifications.models import STAFF_GROUP, OutboxKind, OutboxMessage, OutboxStatus, RecipientKind
 
 FIRST_RETRY = dt.timedelta(seconds=5)
 LONGEST_RETRY = dt.timedelta(minutes=30)
+
+
+def queue(
+    session: Session,
+    *,
+    kind: OutboxKind,
+    ticket_id: str | None,
+    recipient_kind: RecipientKind,
+    recipient: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    dedup_key: str | None = None,
+) -> OutboxMessage:
+    """Queue a notification (delivered later, at least once), in the caller's transaction."""
+    message = OutboxMessage(
+        kind=str(kind),
+        ticket_id=ticket_id,
+        recipient_kind=str(recipient_kind),
+        recipient=recipient,
+        payload=payload,
+        dedup_key=dedup_key,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(message)
+    return message
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -35,11 +63,57 @@ def due(
     )
     if talents_of is not None:
         query = query.where(
-            or_(OutboxMessage.recipient_kind != "talent", OutboxMessage.recipient.startswith(talents_of))
+            or_(
+                OutboxMessage.recipient_kind != RecipientKind.TALENT,
+                OutboxMessage.recipient.startswith(talents_of),
+            )
         )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
+
+
+def lease_next(
+    session: Session, *, now: dt.datetime, lease: dt.timedelta, talents_of: str | None = None
+) -> OutboxMessage | None:
+    """The oldest due message, leased to the caller: nobody else takes it until `lease` has run out
+    (a sender that dies meanwhile leaves it to be sent again: at least once)."""
+    rows = due(session, now=now, limit=1, talents_of=talents_of)
+    if not rows:
+        return None
+    rows[0].next_attempt_at = now + lease
+    return rows[0]
+
+
+def postpone(message: OutboxMessage, *, seconds: float, error: str, now: dt.datetime) -> None:
+    """Send again after `seconds` (flood control): not a counted try."""
+    message.next_attempt_at = now + dt.timedelta(seconds=seconds)
+    message.last_error = error[:2000]
+
+
+def alert_staff(session: Session, *, message: OutboxMessage, recipient_label: str, now: dt.datetime) -> None:
+    """Tell the staff group, once, that a message was flagged undeliverable (never about their own chat)."""
+    if message.recipient_kind == RecipientKind.STAFF_GROUP:
+        return
+    key = f"delivery_failed:{message.id}"
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)) is not None:
+        return
+    queue(
+        session,
+        kind=OutboxKind.DELIVERY_FAILED,
+        ticket_id=message.ticket_id,
+        recipient_kind=RecipientKind.STAFF_GROUP,
+        recipient=STAFF_GROUP,
+        payload={
+            "outbox_id": message.id,
+            "failed_kind": message.kind,
+            "recipient_kind": message.recipient_kind,
+            "recipient": recipient_label,
+            "error": message.last_error,
+        },
+        now=now,
+        dedup_key=key,
+    )
 
 
 def mark_delivered(session: Session, *, message: OutboxMessage, now: dt.datetime | None = None) -> None:

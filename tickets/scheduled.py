@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk.clock import LOCAL_TZ, utcnow
-from notifications.models import OutboxMessage
+from notifications.models import STAFF_GROUP, OutboxKind, OutboxMessage, RecipientKind
 from tickets import service
 from tickets.models import Ticket, TicketStatus
 
@@ -78,10 +78,10 @@ def _warn(session: Session, *, now: dt.datetime) -> list[str]:
         assert deadline is not None  # the query selects by it
         service.notify(
             session,
-            kind="sla_warning",
+            kind=OutboxKind.SLA_WARNING,
             ticket=ticket,
-            recipient_kind="person" if leader else service.STAFF_GROUP,
-            recipient=leader or service.STAFF_GROUP,
+            recipient_kind=RecipientKind.PERSON if leader else RecipientKind.STAFF_GROUP,
+            recipient=leader or STAFF_GROUP,
             payload={"ticket_id": ticket.id, "due": deadline.isoformat()},
             now=now,
         )
@@ -103,9 +103,9 @@ def _digest(session: Session, *, ticket_ids: list[str], now: dt.datetime) -> int
         if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)) is None:
             service.notify(
                 session,
-                kind="digest",
+                kind=OutboxKind.DIGEST,
                 ticket=None,
-                recipient_kind="person",
+                recipient_kind=RecipientKind.PERSON,
                 recipient=person_id,
                 payload={"day": day, "ticket_ids": sorted(ids)},
                 now=now,

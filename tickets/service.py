@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from frontdesk.clock import LOCAL_TZ, utcnow
 from frontdesk.config import get_settings
-from notifications.models import OutboxMessage
+from notifications import outbox
+from notifications.models import STAFF_GROUP, OutboxKind, OutboxMessage, RecipientKind
 from people.models import ContactPair, Person
 from tickets.models import Priority, Ticket, TicketCounter, TicketEvent, TicketStatus
 from tickets.working_time import WorkingCalendar
@@ -29,7 +30,6 @@ OPEN_STATUSES = (
     TicketStatus.ESCALATED,
 )
 TOP_LEVEL = 3
-STAFF_GROUP = "staff_group"
 
 # action -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[tuple[TicketStatus, ...], TicketStatus | None]] = {
@@ -135,38 +135,36 @@ def record(
 def notify(
     session: Session,
     *,
-    kind: str,
+    kind: OutboxKind,
     ticket: Ticket | None,
-    recipient_kind: str,
+    recipient_kind: RecipientKind,
     recipient: str,
     payload: dict[str, Any],
     now: dt.datetime,
     dedup_key: str | None = None,
 ) -> OutboxMessage:
-    """Queue a notification in the outbox (delivered later, at least once)."""
-    message = OutboxMessage(
+    """Queue a notification about a ticket in the outbox (delivered later, at least once)."""
+    return outbox.queue(
+        session,
         kind=kind,
         ticket_id=ticket.id if ticket else None,
         recipient_kind=recipient_kind,
         recipient=recipient,
         payload=payload,
+        now=now,
         dedup_key=dedup_key,
-        created_at=now,
-        next_attempt_at=now,
     )
-    session.add(message)
-    return message
 
 
 def notify_talent(
-    session: Session, *, ticket: Ticket, kind: str, now: dt.datetime, **details: Any
+    session: Session, *, ticket: Ticket, kind: OutboxKind, now: dt.datetime, **details: Any
 ) -> OutboxMessage:
     """Tell the talent what happened to their ticket."""
     return notify(
         session,
         kind=kind,
         ticket=ticket,
-        recipient_kind="talent",
+        recipient_kind=RecipientKind.TALENT,
         recipient=ticket.sender_id,
         payload={"ticket_id": ticket.id, "status": str(ticket.status), **details},
         now=now,
@@ -287,9 +285,9 @@ def create_ticket(
     card = _card(ticket)
     notify(
         session,
-        kind="created",
+        kind=OutboxKind.CREATED,
         ticket=ticket,
-        recipient_kind=STAFF_GROUP,
+        recipient_kind=RecipientKind.STAFF_GROUP,
         recipient=STAFF_GROUP,
         payload=card,
         now=now,
@@ -299,9 +297,9 @@ def create_ticket(
     ):
         notify(
             session,
-            kind="created",
+            kind=OutboxKind.CREATED,
             ticket=ticket,
-            recipient_kind="person",
+            recipient_kind=RecipientKind.PERSON,
             recipient=person.id,
             payload=card,
             now=now,
@@ -349,7 +347,7 @@ def claim(session: Session, *, ticket_id: str, person_id: str, now: dt.datetime 
     session.refresh(ticket)
     ticket.first_responded_at = ticket.first_responded_at or now
     record(session, ticket=ticket, actor=person.id, action="claim", before=before, now=now)
-    notify_talent(session, ticket=ticket, kind="assigned", now=now)
+    notify_talent(session, ticket=ticket, kind=OutboxKind.ASSIGNED, now=now)
     return ticket
 
 
@@ -381,7 +379,7 @@ def reply(
     notify_talent(
         session,
         ticket=ticket,
-        kind="replied",
+        kind=OutboxKind.REPLIED,
         now=now,
         text=text,
         sender=person.name,
@@ -408,9 +406,9 @@ def talent_reply(
     handler = ticket.assignee_id or ticket.escalated_to_id
     notify(
         session,
-        kind="talent_replied",
+        kind=OutboxKind.TALENT_REPLIED,
         ticket=ticket,
-        recipient_kind="person" if handler else STAFF_GROUP,
+        recipient_kind=RecipientKind.PERSON if handler else RecipientKind.STAFF_GROUP,
         recipient=handler or STAFF_GROUP,
         payload={**_card(ticket), "text": text},
         now=now,
@@ -486,14 +484,14 @@ def escalate(
     record(session, ticket=ticket, actor=actor, action="escalate", before=before, note=reason, now=now)
     notify(
         session,
-        kind="escalated",
+        kind=OutboxKind.ESCALATED,
         ticket=ticket,
-        recipient_kind="person",
+        recipient_kind=RecipientKind.PERSON,
         recipient=target.id,
         payload={**_card(ticket), "reason": reason},
         now=now,
     )
-    notify_talent(session, ticket=ticket, kind="escalated", now=now)
+    notify_talent(session, ticket=ticket, kind=OutboxKind.ESCALATED, now=now)
     return ticket
 
 
@@ -511,9 +509,9 @@ def hand_back(
     record(session, ticket=ticket, actor=person_id, action="hand_back", before=before, note=note, now=now)
     notify(
         session,
-        kind="handed_back",
+        kind=OutboxKind.HANDED_BACK,
         ticket=ticket,
-        recipient_kind=STAFF_GROUP,
+        recipient_kind=RecipientKind.STAFF_GROUP,
         recipient=STAFF_GROUP,
         payload={**_card(ticket), "note": note},
         now=now,
@@ -534,7 +532,7 @@ def _finish(
     if action == "reopen":
         ticket.resolved_at = None
     record(session, ticket=ticket, actor=actor, action=action, before=before, note=note, now=now)
-    notify_talent(session, ticket=ticket, kind=action, now=now, note=note)
+    notify_talent(session, ticket=ticket, kind=OutboxKind(action), now=now, note=note)
     return ticket
 
 
