@@ -49,8 +49,8 @@ test: setup train  ## lint, unit and integration tests (SQLite, and PostgreSQL a
 	$(VENV)/bin/mypy
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
 
-unit: setup  ## the tests that need no servers (about a minute): unit and store tests (SQLite, and PostgreSQL at TEST_DATABASE_URL)
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m "not integration" tests/unit tests/store
+unit: setup  ## the tests that need no servers (about a minute): every package's own tests (SQLite, and PostgreSQL at TEST_DATABASE_URL)
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m "not integration" --ignore=tests/integration --ignore=tests/telegram tests
 
 lint:  ## ruff check and format check; mypy on frontdesk/ and the domains
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

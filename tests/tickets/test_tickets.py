@@ -9,7 +9,7 @@ from sqlalchemy import select
 from notifications import outbox
 from notifications.models import OutboxMessage, OutboxStatus
 from people import registry
-from tests.store.conftest import MONDAY_11, SECRET
+from tests.conftest import MONDAY_11, SECRET
 from tickets import flows, scheduled, service
 from tickets.models import Priority, TicketStatus
 

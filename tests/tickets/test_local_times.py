@@ -6,7 +6,7 @@ import pytest
 
 from actions.messages import render
 from frontdesk.vocabulary import STATUS_LABELS
-from tests.store.test_tickets_cli import tickets
+from tests.tickets.test_tickets_cli import tickets
 from tickets import service
 
 SENDER = "telegram:77"

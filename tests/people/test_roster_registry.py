@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from people import registry, roster
 from people.models import ContactPair, Person
-from tests.store.conftest import SECRET, TALENTS_CSV
+from tests.conftest import SECRET, TALENTS_CSV
 
 
 def test_roster_problems_are_reported_and_the_rest_imported(session):

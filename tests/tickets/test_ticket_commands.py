@@ -5,7 +5,7 @@ import pytest
 
 from people import roster
 from people.models import Person
-from tests.store.conftest import MONDAY_11
+from tests.conftest import MONDAY_11
 from tickets import commands, service
 from tickets.commands import Reason, Refused, Verb
 from tickets.models import TicketStatus
