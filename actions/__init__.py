@@ -1,1 +1,2 @@
-"""Custom actions of the Rasa assistant (rasa-sdk action server): thin glue to policies_kb and tickets."""
+"""The Rasa assistant's one custom action (rasa-sdk action server): thin glue from a tracker to dialogue/,
+policies_kb/ and tickets/, and back to messages."""

@@ -26,9 +26,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.ext import Application, ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.flows import chosen_language
 from bot.keyboards import ticket_button
 from bot.messages import render
-from bot.models import ChatPreference
 from frontdesk.clock import utcnow
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
@@ -105,9 +105,9 @@ def _card(ticket: Ticket) -> dict[str, Any]:
 
 def _talent_language(session: Session, sender_id: str, ticket: Ticket | None) -> str:
     """The talent's /lang choice, else the language of their question (Chinese when unsure)."""
-    preference = session.get(ChatPreference, sender_id)
-    if preference is not None:
-        return preference.language
+    chosen = chosen_language(session, sender_id=sender_id)
+    if chosen is not None:
+        return chosen
     return detect_language(ticket.question) if ticket else "zh"
 
 

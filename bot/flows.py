@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.messages import render
+from bot.models import ChatPreference
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from frontdesk.contract import PayloadType
 from frontdesk.database import session_scope
@@ -60,6 +62,26 @@ def _save_question(*, channel: str, sender_id: str, inbound: Inbound, reason: st
         return ticket.id
 
 
+def chosen_language(session: Session, *, sender_id: str) -> str | None:
+    """The language a talent chose for the channel's own texts (menus, notices, notifications), if any;
+    answers follow the language of each message."""
+    preference = session.get(ChatPreference, sender_id)
+    return preference.language if preference else None
+
+
+def choose_language(*, sender_id: str, language: str) -> None:
+    with session_scope() as session:
+        preference = session.get(ChatPreference, sender_id) or ChatPreference(sender_id=sender_id)
+        preference.language = language
+        session.add(preference)
+
+
+def _language_for(*, sender_id: str, text: str) -> str:
+    """The talent's chosen language, else the language of what they wrote."""
+    with session_scope() as session:
+        return chosen_language(session, sender_id=sender_id) or detect_language(text)
+
+
 def add_to_waiting_ticket(*, sender_id: str, text: str) -> str | None:
     """Add the talent's message to their ticket that waits for an answer; the ticket's id, if there is one."""
     with session_scope() as session:
@@ -94,6 +116,12 @@ async def talent_turn(
         language = detect_language(raw_text)
         log.info("empty message from %s", sender_id)
         return [BotMessage(text=render("empty_message", language))]
+    try:
+        language = await asyncio.to_thread(_language_for, sender_id=sender_id, text=inbound.full_text)
+    except SQLAlchemyError:
+        log.exception("could not read the language choice of %s", sender_id)
+        language = inbound.language
+    inbound = replace(inbound, language=language)
     if not as_new_question and verified(raw_text) is None:
         try:
             waiting = await asyncio.to_thread(

@@ -27,10 +27,9 @@ from telegram.ext import (
 )
 
 from bot import state
-from bot.flows import NEW_QUESTION, add_to_waiting_ticket, talent_turn
+from bot.flows import NEW_QUESTION, add_to_waiting_ticket, choose_language, chosen_language, talent_turn
 from bot.keyboards import KEY_PREFIX, assistant_keyboard, long_payloads
 from bot.messages import render
-from bot.models import ChatPreference
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from frontdesk.config import Settings
 from frontdesk.contract import sender_id
@@ -76,15 +75,7 @@ def sender_id_of(user_id: int) -> str:
 
 def _stored_language(sender_id: str) -> str | None:
     with session_scope() as session:
-        preference = session.get(ChatPreference, sender_id)
-        return preference.language if preference else None
-
-
-def _store_language(sender_id: str, language: str) -> None:
-    with session_scope() as session:
-        preference = session.get(ChatPreference, sender_id) or ChatPreference(sender_id=sender_id)
-        preference.language = language
-        session.add(preference)
+        return chosen_language(session, sender_id=sender_id)
 
 
 async def language_of(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str = "") -> str:
@@ -259,7 +250,7 @@ async def _set_language(update: Update, context: ContextTypes.DEFAULT_TYPE, lang
     user = update.effective_user
     if user is None or language not in LANGUAGES:
         return
-    await asyncio.to_thread(_store_language, sender_id_of(user.id), language)
+    await asyncio.to_thread(choose_language, sender_id=sender_id_of(user.id), language=language)
     context.user_data["language"] = language
     client: RasaClient = context.bot_data["rasa"]
     try:  # button presses and menus of the assistant follow the chosen language

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.flows import NEW_QUESTION, talent_turn
+from bot.flows import NEW_QUESTION, choose_language, talent_turn
 from bot.rasa_client import RasaClient
 from frontdesk.payloads import sign
 from launcher.serve import free_port, wait_until_ready
@@ -203,10 +203,12 @@ async def test_while_a_ticket_waits_for_the_talent_any_channel_adds_their_next_m
         service.reply(
             session, ticket_id=ticket_id, person_id="staff-any", text="请补充户口本", ask_talent=True
         )
+    choose_language(sender_id=talent, language="en")  # the channel's own texts follow the talent's choice
     replies = await talent_turn(
         client, channel="test", sender_id=talent, raw_text="户口本已经办好了", limit=1000
     )
     assert replies[0].custom["ticket_id"] == ticket_id and ticket_id in replies[0].text
+    assert replies[0].text.startswith("Your message was added to request")
     assert [b["payload"] for b in replies[0].buttons] == [NEW_QUESTION]
     with Session(stack.engine) as session:
         assert session.get(Ticket, ticket_id).transcript[-1] == {"who": "talent", "text": "户口本已经办好了"}
