@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import PENDING_SLOTS, Reply, human_button, say
 from actions.knowledge import index_cache
-from actions.messages import INTENT_LABELS, PART_LABELS, render, topic_buttons
+from actions.messages import render, topic_buttons
 from dialogue.reading import without_own_district
 from dialogue.turns import Plan
 from frontdesk.clock import local_today
@@ -20,7 +20,7 @@ from frontdesk.contract import PayloadType
 from frontdesk.database import session_scope
 from frontdesk.payloads import sign
 from frontdesk.text import normalize
-from frontdesk.vocabulary import DISTRICTS, TIERS, TOPIC_LABELS
+from frontdesk.vocabulary import DISTRICTS, INTENT_LABELS, PART_LABELS, TIERS, TOPIC_LABELS
 from policies_kb.answers import (
     Choice,
     Outcome,

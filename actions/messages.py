@@ -13,34 +13,6 @@ from frontdesk.payloads import sign
 from frontdesk.templating import message_environment
 from frontdesk.text import split_message
 from frontdesk.vocabulary import TOPIC_LABELS, TOPICS
-from policies_kb.passages import Part
-
-INTENT_LABELS = {
-    language: {
-        **{f"ask_{topic}": label for topic, label in labels.items()},
-        "request_human": "转人工" if language == "zh" else "Talk to a person",
-        "check_ticket": "查询工单进度" if language == "zh" else "Status of my request",
-    }
-    for language, labels in TOPIC_LABELS.items()
-}
-
-# Buttons under an answer that open the rest of the article.
-PART_LABELS = {
-    "zh": {
-        Part.FULL: "查看全文",
-        Part.DOCUMENTS: "所需材料",
-        Part.HOW_TO_APPLY: "办理方式",
-        Part.PROCESSING_TIME: "办理时限",
-        Part.CONTACT: "咨询电话",
-    },
-    "en": {
-        Part.FULL: "Full text",
-        Part.DOCUMENTS: "Documents",
-        Part.HOW_TO_APPLY: "How to apply",
-        Part.PROCESSING_TIME: "Processing time",
-        Part.CONTACT: "Contact",
-    },
-}
 
 
 @lru_cache(maxsize=1)

@@ -11,16 +11,11 @@ import hashlib
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from frontdesk.vocabulary import TICKET_BUTTON_TITLES
+
 CALLBACK_DATA_LIMIT = 64  # bytes
 TICKET_PREFIX = "t:"
 KEY_PREFIX = "k:"
-TICKET_BUTTON_TITLES = {
-    "claim": "认领",
-    "reply": "回复",
-    "escalate": "上报",
-    "resolve": "办结",
-    "handback": "退回",
-}
 TICKET_ACTIONS = tuple(TICKET_BUTTON_TITLES)
 
 

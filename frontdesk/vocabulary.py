@@ -1,4 +1,5 @@
-"""The front desk's vocabulary: inquiry topics, talent tiers, districts, and how each is named to people.
+"""The front desk's vocabulary: inquiry topics, talent tiers, districts, and the labels people read for them,
+for buttons and for a ticket's status (message texts themselves are Jinja2 templates).
 
 The bottom of the layers: the domains, the actions and the channels take their names from here.
 """
@@ -48,6 +49,40 @@ TOPIC_LABELS = {
 }
 TIERS: tuple[str, ...] = get_args(Tier)
 DISTRICTS: tuple[str, ...] = get_args(District)
+# The buttons a talent can press for a topic, a person or a ticket's status ("which did you mean?").
+INTENT_LABELS = {
+    language: {
+        **{f"ask_{topic}": label for topic, label in labels.items()},
+        "request_human": "转人工" if language == "zh" else "Talk to a person",
+        "check_ticket": "查询工单进度" if language == "zh" else "Status of my request",
+    }
+    for language, labels in TOPIC_LABELS.items()
+}
+# The buttons under an answer that open the rest of its article (keys: policies_kb.passages.Part).
+PART_LABELS = {
+    "zh": {
+        "full": "查看全文",
+        "documents": "所需材料",
+        "how_to_apply": "办理方式",
+        "processing_time": "办理时限",
+        "contact": "咨询电话",
+    },
+    "en": {
+        "full": "Full text",
+        "documents": "Documents",
+        "how_to_apply": "How to apply",
+        "processing_time": "Processing time",
+        "contact": "Contact",
+    },
+}
+# The buttons on a ticket card in the staff's chats (the staff read Chinese).
+TICKET_BUTTON_TITLES = {
+    "claim": "认领",
+    "reply": "回复",
+    "escalate": "上报",
+    "resolve": "办结",
+    "handback": "退回",
+}
 # How a ticket's status is said to a talent, in each language.
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "zh": {
