@@ -11,13 +11,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import PENDING_SLOTS, Reply, human_button, say
-from actions.knowledge import index_cache
 from actions.messages import render, topic_buttons
 from dialogue.reading import without_own_district
-from dialogue.turns import Plan
+from dialogue.turns import DETAIL_ENTITIES, Plan
 from frontdesk.clock import local_today
 from frontdesk.contract import PayloadType
-from frontdesk.database import session_scope
 from frontdesk.payloads import sign
 from frontdesk.text import normalize
 from frontdesk.vocabulary import DISTRICTS, INTENT_LABELS, PART_LABELS, TIERS, TOPIC_LABELS
@@ -37,15 +35,12 @@ from policies_kb.retrieval import IndexedArticle, KnowledgeIndex
 
 log = logging.getLogger(__name__)
 
-DETAIL_SLOTS = {"district": "district", "tier": "talent_tier"}  # knowledge-base detail -> slot
 DETAIL_VALUES = {"district": DISTRICTS, "tier": TIERS}
 
 
-def answer(dispatcher: CollectingDispatcher, plan: Plan, *, language: str) -> Reply:
+def answer(dispatcher: CollectingDispatcher, plan: Plan, *, index: KnowledgeIndex, language: str) -> Reply:
     """The knowledge base's answer to the plan's question (or the article and part a button picked)."""
     assert plan.topic is not None
-    with session_scope() as session:
-        index = index_cache.get(session)
     today = local_today()
     details = {"tier": plan.tier, "district": plan.district, "today": today}
     if plan.article_id:
@@ -166,7 +161,7 @@ def ask_detail(
     returning: bool = False,
 ) -> None:
     """Ask for the district or tier a question needs, with one button per value."""
-    slot = DETAIL_SLOTS[detail]
+    slot = DETAIL_ENTITIES[detail]
     buttons = [
         {"title": value, "payload": sign("/inform" + json.dumps({slot: value}, ensure_ascii=False))}
         for value in DETAIL_VALUES[detail]
@@ -199,11 +194,11 @@ def clarify(dispatcher: CollectingDispatcher, plan: Plan, *, language: str) -> R
     )
 
 
-def offer_topic(dispatcher: CollectingDispatcher, plan: Plan, *, language: str) -> Reply:
+def offer_topic(
+    dispatcher: CollectingDispatcher, plan: Plan, *, index: KnowledgeIndex, language: str
+) -> Reply:
     """A topic button without a question: the topic's articles that apply, to choose from."""
     assert plan.topic is not None
-    with session_scope() as session:
-        index = index_cache.get(session)
     articles: list[IndexedArticle] = topic_menu(
         index, topic=plan.topic, tier=plan.tier, district=plan.district, today=local_today()
     )

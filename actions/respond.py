@@ -31,6 +31,7 @@ from frontdesk.contract import PayloadType
 from frontdesk.database import session_scope
 from frontdesk.text import normalize
 from people import registry
+from policies_kb.retrieval import KnowledgeIndex
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, *, language: str
     )
     if plan.step is Step.REPLY and plan.reply == "affirm" and offered_a_person(last_bot_payload(tracker)):
         plan = Plan(Step.TICKET, topic=context.topic, district=context.district)
-    reply = _perform(dispatcher, tracker, plan, language=language)
+    reply = _perform(dispatcher, tracker, plan, index=index, language=language)
     events = list(reply.events)
     if plan.resume_pending and reply.kind is not PayloadType.ASK_DETAIL:  # a question still waits
         events = [event for event in events if event.get("name") not in PENDING_SLOTS]
@@ -80,13 +81,15 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, *, language: str
     return events
 
 
-def _perform(dispatcher: CollectingDispatcher, tracker: Tracker, plan: Plan, *, language: str) -> Reply:
+def _perform(
+    dispatcher: CollectingDispatcher, tracker: Tracker, plan: Plan, *, index: KnowledgeIndex, language: str
+) -> Reply:
     if plan.step is Step.ANSWER:
-        return inquiry.answer(dispatcher, plan, language=language)
+        return inquiry.answer(dispatcher, plan, index=index, language=language)
     if plan.step is Step.CLARIFY:
         return inquiry.clarify(dispatcher, plan, language=language)
     if plan.step is Step.TOPIC_MENU:
-        return inquiry.offer_topic(dispatcher, plan, language=language)
+        return inquiry.offer_topic(dispatcher, plan, index=index, language=language)
     if plan.step is Step.NOTED:
         return inquiry.noted(dispatcher, plan, language=language)
     if plan.step is Step.TICKET:

@@ -93,6 +93,11 @@ class Context:
     pending_question: str | None = None
     needed_detail: str | None = None  # "district" or "tier" while a question waits for it
 
+    @property
+    def waiting(self) -> bool:
+        """True while a question waits for the district or tier the assistant asked for."""
+        return self.needed_detail in DETAIL_ENTITIES and bool(self.pending_question)
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -120,7 +125,7 @@ def decide(message: Message, context: Context, *, confident: float, coverage: Co
     district, tier = details.district or context.district, details.tier or context.tier
     if message.from_button:
         return _button(message, context, district=district, tier=tier)
-    waiting = context.needed_detail in DETAIL_ENTITIES and bool(context.pending_question)
+    waiting = context.waiting
     intent, text = message.intent, message.text
     if MANIPULATION.search(text):
         return Plan(Step.REPLY, reply=OUT_OF_SCOPE, resume_pending=waiting)
@@ -165,7 +170,7 @@ def _details(message: Message) -> Details:
 def _detail_given(context: Context, given: Details, *, district: str | None, tier: str | None) -> Plan:
     """A detail on its own: it completes the question that waits for it, or asks the previous question
     again with it ("那精河县呢？"), or, with no question before it, is noted."""
-    waiting = context.needed_detail in DETAIL_ENTITIES and bool(context.pending_question)
+    waiting = context.waiting
     if waiting and {"district": district, "tier": tier}.get(context.needed_detail or ""):
         return _answer_pending(context, district=district, tier=tier)
     if context.topic and context.question:
@@ -256,11 +261,13 @@ def _inquiry(
             scores[OUT_OF_SCOPE] *= OUT_OF_SCOPE_IN_CONTEXT
     ranking = sorted(scores.items(), key=lambda item: -item[1])
     best, score = ranking[0] if ranking else (OUT_OF_SCOPE, 0.0)
-    covered = bool(current and context.topic) and (
-        coverage(context.topic or "", message.text, context.article_id) >= FOLLOW_UP_COVERAGE
-    )
-    if best == OUT_OF_SCOPE and covered:  # the topic's articles say it is a follow-up after all
-        best, score = current or best, scores.get(current or best, score)
+    if (  # the topic's articles may say that what the NLU took for out of scope is a follow-up
+        best == OUT_OF_SCOPE
+        and current
+        and context.topic
+        and coverage(context.topic, message.text, context.article_id) >= FOLLOW_UP_COVERAGE
+    ):
+        best, score = current, scores[current]
     follow_up = best == current
     unsure_out_of_scope = best == OUT_OF_SCOPE and score < confident
     if not follow_up and (unsure_out_of_scope or (best != OUT_OF_SCOPE and score < LOST_BELOW)):
