@@ -37,6 +37,14 @@ def offered_a_person(payload: dict[str, Any]) -> bool:
     )
 
 
+def message_key(tracker: Tracker) -> str | None:
+    """The channel's key of the message being answered (its inbox row), if the channel sent one: a
+    channel that gave up waiting and this action then open one ticket between them."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    key = metadata.get("message_id") if isinstance(metadata, dict) else None
+    return key if isinstance(key, str) and 0 < len(key) <= 80 else None
+
+
 def open_ticket(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -64,6 +72,7 @@ def open_ticket(
                 topic=topic,
                 district=district,
                 transcript=turns,
+                message_key=message_key(tracker),
             )
             ticket_id, due = ticket.id, ticket.first_response_due
     except SQLAlchemyError:

@@ -70,12 +70,14 @@ class RasaClient:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def send(self, sender_id: str, text: str) -> list[BotMessage]:
-        """Send a talent's message through the REST channel and return the bot's messages."""
+    async def send(self, sender_id: str, text: str, *, message_id: str | None = None) -> list[BotMessage]:
+        """Send a talent's message through the REST channel and return the bot's messages; `message_id`
+        (the inbox key) travels as the message's metadata."""
+        body: dict[str, Any] = {"sender": sender_id, "message": text}
+        if message_id is not None:
+            body["metadata"] = {"message_id": message_id}
         try:
-            response = await self._http.post(
-                f"{self._base_url}/webhooks/rest/webhook", json={"sender": sender_id, "message": text}
-            )
+            response = await self._http.post(f"{self._base_url}/webhooks/rest/webhook", json=body)
             response.raise_for_status()
             payload = response.json()
         except (httpx.HTTPError, ValueError) as exc:

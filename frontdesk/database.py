@@ -54,13 +54,17 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets its folder created, WAL and foreign keys."""
+    """An engine for `url`; SQLite gets its folder created, WAL and foreign keys.
+
+    Statement parameters never appear in error messages (they hold what talents wrote), and a pooled
+    connection is tested before use, so the first transaction after a database restart does not fail.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_recycle=1800)
+        return create_engine(url, pool_recycle=1800, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:

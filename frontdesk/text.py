@@ -110,3 +110,11 @@ def split_message(text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> list[str]:
     if rest:
         parts.append(rest)
     return parts
+
+
+MAX_KEPT_CHARS = 20_000  # of a talent's message, a ticket's question or a transcript line kept
+
+
+def bounded(text: str, limit: int = MAX_KEPT_CHARS) -> str:
+    """`text` cut to `limit` characters for keeping, saying how many were left out."""
+    return text if len(text) <= limit else f"{text[:limit]} …(+{len(text) - limit})"

@@ -23,10 +23,12 @@ def open_for_talent(
     district: str | None = None,
     transcript: list[dict[str, Any]] | None = None,
     priority: Priority = Priority.NORMAL,
+    message_key: str | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """A ticket for a talent's question, linked to their green card and district when they are bound,
-    with the deployment's SLA deadlines; the staff who cover it are notified through the outbox."""
+    with the deployment's SLA deadlines; the staff who cover it are notified through the outbox. The same
+    `message_key` (the inbound message) always gives the same ticket."""
     profile = registry.profile_of(session, sender_id=sender_id)
     return service.create_ticket(
         session,
@@ -40,5 +42,6 @@ def open_for_talent(
         card_number=profile.card_number if profile else None,
         transcript=transcript,
         priority=priority,
+        message_key=message_key,
         now=now,
     )

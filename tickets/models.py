@@ -62,6 +62,9 @@ class Ticket(Base):
         string_enum(TicketStatus), default=TicketStatus.OPEN, index=True
     )
     reason: Mapped[str] = mapped_column(String(40))
+    # The inbound message the ticket was opened for: a channel and the action server asked for the
+    # same message (a slow assistant) get one ticket.
+    message_key: Mapped[str | None] = mapped_column(String(80), nullable=True, unique=True)
     assignee_id: Mapped[str | None] = mapped_column(ForeignKey("roster_people.id"), nullable=True, index=True)
     escalation_level: Mapped[int] = mapped_column(Integer, default=1)
     escalated_to_id: Mapped[str | None] = mapped_column(ForeignKey("roster_people.id"), nullable=True)

@@ -12,10 +12,13 @@ from typing import Any, cast
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from frontdesk.clock import LOCAL_TZ, utcnow
 from frontdesk.config import get_settings
+from frontdesk.text import bounded
+from frontdesk.vocabulary import DISTRICTS, TOPICS
 from notifications import outbox
 from notifications.models import STAFF_GROUP, OutboxKind, OutboxMessage, RecipientKind
 from people.models import ContactPair, Person
@@ -30,6 +33,8 @@ OPEN_STATUSES = (
     TicketStatus.ESCALATED,
 )
 TOP_LEVEL = 3
+MAX_SENDER_ID_CHARS = 120
+MAX_CHANNEL_CHARS = 20
 
 # action -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[tuple[TicketStatus, ...], TicketStatus | None]] = {
@@ -256,22 +261,33 @@ def create_ticket(
     card_number: str | None = None,
     transcript: list[dict[str, Any]] | None = None,
     priority: Priority = Priority.NORMAL,
+    message_key: str | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
-    """Open a ticket, set its deadlines and tell the level-1 staff covering it (and the staff group)."""
+    """Open a ticket, set its deadlines and tell the level-1 staff covering it (and the staff group).
+
+    With `message_key` (the inbound message it answers), a second request for the same message gets the
+    ticket the first one opened. A district or topic the front desk does not know is left out; the
+    question and transcript lines are kept up to frontdesk.text.MAX_KEPT_CHARS characters.
+    """
     now = now or utcnow()
+    if len(sender_id) > MAX_SENDER_ID_CHARS or len(channel) > MAX_CHANNEL_CHARS:
+        raise ValueError(f"sender id or channel too long (at most {MAX_SENDER_ID_CHARS}/{MAX_CHANNEL_CHARS})")
+    if message_key is not None and (existing := ticket_for_message(session, message_key=message_key)):
+        return existing
     ticket = Ticket(
         id=next_ticket_id(session, year=now.astimezone(LOCAL_TZ).year),
         channel=channel,
         sender_id=sender_id,
         card_number=card_number,
-        district=district,
-        topic=topic,
-        question=question,
-        transcript=transcript or [],
+        district=district if district in DISTRICTS else None,
+        topic=topic if topic in TOPICS else None,
+        question=bounded(question),
+        transcript=[_bounded_turn(turn) for turn in transcript or []],
         priority=priority,
         status=TicketStatus.OPEN,
         reason=reason,
+        message_key=message_key,
         escalation_level=1,
         first_response_due=sla.first_response_due(start=now, priority=priority),
         first_response_warn_at=sla.warning_at(start=now, priority=priority),
@@ -279,8 +295,13 @@ def create_ticket(
         created_at=now,
         updated_at=now,
     )
-    session.add(ticket)
-    session.flush()  # the ticket row first: events and outbox rows refer to it
+    try:
+        with session.begin_nested():  # the ticket row first: events and outbox rows refer to it
+            session.add(ticket)
+    except IntegrityError:
+        if message_key is None or (existing := ticket_for_message(session, message_key=message_key)) is None:
+            raise
+        return existing  # opened for the same message at the same moment by another process
     record(session, ticket=ticket, actor=sender_id, action="created", before={}, note=reason, now=now)
     card = _card(ticket)
     notify(
@@ -305,6 +326,15 @@ def create_ticket(
             now=now,
         )
     return ticket
+
+
+def ticket_for_message(session: Session, *, message_key: str) -> Ticket | None:
+    """The ticket opened for an inbound message, if any."""
+    return session.scalar(select(Ticket).where(Ticket.message_key == message_key))
+
+
+def _bounded_turn(turn: dict[str, Any]) -> dict[str, Any]:
+    return {**turn, "text": bounded(turn["text"])} if isinstance(turn.get("text"), str) else turn
 
 
 def get_ticket(session: Session, *, ticket_id: str) -> Ticket:
@@ -616,7 +646,7 @@ def set_question(session: Session, *, ticket_id: str, question: str) -> None:
     """Keep the talent's whole text on a ticket (the assistant read only the beginning of it)."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is not None:
-        ticket.question = question
+        ticket.question = bounded(question)
 
 
 def breached_first_response(session: Session, *, now: dt.datetime) -> list[Ticket]:

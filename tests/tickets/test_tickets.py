@@ -235,3 +235,36 @@ def test_after_a_hand_back_the_warning_goes_to_the_staff_again(people, sla):
     report = scheduled.sweep(people, sla=sla, now=ticket.first_response_warn_at + dt.timedelta(minutes=1))
     assert report.warned == [ticket.id]
     assert ("sla_warning", "staff_group", "staff_group") in outbox_rows(people, ticket.id)
+
+
+def test_fields_are_checked_before_the_database(session, sla):
+    """An unknown or overlong district or topic slot is left out; no DataError loses the ticket."""
+    ticket = service.create_ticket(
+        session, channel="telegram", sender_id="telegram:9", question="q", reason="talent_request",
+        sla=sla, district="博乐市" * 50, topic="x" * 100, now=MONDAY_11,
+    )  # fmt: skip
+    session.commit()
+    assert (ticket.district, ticket.topic) == (None, None)
+    long_question = "问" * 30_000
+    kept = service.create_ticket(
+        session, channel="telegram", sender_id="telegram:9", question=long_question, reason="talent_request",
+        sla=sla, transcript=[{"who": "talent", "text": long_question}], now=MONDAY_11,
+    )  # fmt: skip
+    assert len(kept.question) < 20_100 and kept.question.endswith("(+10000)")
+    assert kept.transcript[0]["text"] == kept.question
+    with pytest.raises(ValueError, match="too long"):
+        service.create_ticket(
+            session, channel="telegram", sender_id="telegram:" + "9" * 200, question="q",
+            reason="talent_request", sla=sla,
+        )  # fmt: skip
+
+
+def test_a_database_error_never_shows_what_the_talent_wrote(session):
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    with pytest.raises(SQLAlchemyError) as raised:
+        session.execute(
+            text("SELECT * FROM no_such_table WHERE question = :q"), {"q": "我的手机号13912345678"}
+        )
+    assert "13912345678" not in str(raised.value)
