@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,10 +14,14 @@ from sqlalchemy.orm import Session
 from bot.messages import render
 from bot.models import ChatPreference
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from frontdesk.config import get_settings
 from frontdesk.contract import PayloadType
 from frontdesk.database import session_scope
 from frontdesk.payloads import verified
 from frontdesk.text import detect_language, normalize
+from inbox import flows as inbox_flows
+from inbox import service as inbox_service
+from inbox.models import InboxStatus
 from tickets import flows as ticket_flows
 from tickets import service as ticket_service
 
@@ -24,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # The payload of the button under "added to your ticket": the channel sends the message again as a question.
 NEW_QUESTION = "newq"
+
+Deliver = Callable[[list[BotMessage]], Awaitable[None]]  # shows the replies to the talent
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ def prepare_inbound(raw: str, *, limit: int) -> Inbound | None:
     )
 
 
-def _save_question(*, channel: str, sender_id: str, inbound: Inbound, reason: str) -> str:
+def _save_question(*, channel: str, sender_id: str, inbound: Inbound, reason: str, key: str) -> str:
     with session_scope() as session:
         ticket = ticket_flows.open_for_talent(
             session,
@@ -58,6 +65,7 @@ def _save_question(*, channel: str, sender_id: str, inbound: Inbound, reason: st
             question=inbound.full_text,
             reason=reason,
             transcript=[{"who": "talent", "text": inbound.full_text}],
+            message_key=key,
         )
         return ticket.id
 
@@ -105,24 +113,70 @@ async def talent_turn(
     raw_text: str,
     limit: int,
     as_new_question: bool = False,
+    deliver: Deliver | None = None,
 ) -> list[BotMessage]:
     """Everything the talent should see in answer to `raw_text` (typed text, or a button's payload).
 
-    While a ticket waits for the talent's answer, what they type is added to it (with a button to ask
-    it as a new question instead, `as_new_question`).
+    The message is kept in the inbox before anything else (in the local spool while the database is
+    down) and settled once `deliver` has shown the replies: if the process dies in between, the inbox's
+    sweep turns it into a ticket. While a ticket waits for the talent's answer, what they type is added to
+    it (with a button to ask it as a new question instead, `as_new_question`).
     """
     inbound = prepare_inbound(raw_text, limit=limit)
     if inbound is None:
         language = detect_language(raw_text)
         log.info("empty message from %s", sender_id)
-        return [BotMessage(text=render("empty_message", language))]
+        return await _delivered(deliver, [BotMessage(text=render("empty_message", language))])
     try:
         language = await asyncio.to_thread(_language_for, sender_id=sender_id, text=inbound.full_text)
     except SQLAlchemyError:
-        log.exception("could not read the language choice of %s", sender_id)
         language = inbound.language
     inbound = replace(inbound, language=language)
-    if not as_new_question and verified(raw_text) is None:
+    key = inbox_service.new_key()
+    kept = await asyncio.to_thread(
+        inbox_flows.receive,
+        key=key,
+        channel=channel,
+        sender_id=sender_id,
+        text=inbound.full_text,
+        language=inbound.language,
+        spool_dir=get_settings().spool_dir,
+    )
+    if not kept:  # the database is down: the spool keeps the message until a ticket can be opened
+        return await _delivered(deliver, [BotMessage(text=render("kept_for_later", inbound.language))])
+    to_waiting_ticket = not as_new_question and verified(raw_text) is None  # typed, not a button
+    replies = await _answer(
+        client,
+        channel=channel,
+        sender_id=sender_id,
+        inbound=inbound,
+        key=key,
+        limit=limit,
+        to_waiting_ticket=to_waiting_ticket,
+    )
+    await _delivered(deliver, replies)
+    ticket_id = next((r.custom["ticket_id"] for r in replies if _is_ticket(r)), None)
+    status = InboxStatus.TICKETED if ticket_id else InboxStatus.ANSWERED
+    try:
+        await asyncio.to_thread(_settle, key=key, status=status, ticket_id=ticket_id)
+    except SQLAlchemyError:
+        log.warning("inbox message of %s answered but not marked so: the sweep will ticket it", sender_id)
+    return replies
+
+
+async def _answer(
+    client: RasaClient,
+    *,
+    channel: str,
+    sender_id: str,
+    inbound: Inbound,
+    key: str,
+    limit: int,
+    to_waiting_ticket: bool,
+) -> list[BotMessage]:
+    """The replies to a message kept in the inbox: added to the ticket that waits for the talent, the
+    assistant's answer, or (the assistant down) the number of the ticket the question became."""
+    if to_waiting_ticket:
         try:
             waiting = await asyncio.to_thread(
                 add_to_waiting_ticket, sender_id=sender_id, text=inbound.full_text
@@ -142,15 +196,32 @@ async def talent_turn(
             BotMessage(text=render("truncated", inbound.language, length=len(inbound.full_text), limit=limit))
         )
     try:
-        replies = await client.send(sender_id, inbound.nlu_text)
+        replies = await client.send(sender_id, inbound.nlu_text, message_id=key)
     except RasaUnavailable as exc:
         log.error("assistant unavailable for %s: %s", sender_id, exc)
-        return [await _saved_as_ticket(channel=channel, sender_id=sender_id, inbound=inbound)]
+        return [await _saved_as_ticket(channel=channel, sender_id=sender_id, inbound=inbound, key=key)]
     if inbound.truncated:
         for reply in replies:
-            if reply.custom and reply.custom.get("type") == PayloadType.TICKET:
+            if _is_ticket(reply):
                 await asyncio.to_thread(_keep_full_text, ticket_id=reply.custom["ticket_id"], inbound=inbound)
     return notices + replies
+
+
+def _is_ticket(reply: BotMessage) -> bool:
+    return bool(
+        reply.custom and reply.custom.get("type") == PayloadType.TICKET and reply.custom.get("ticket_id")
+    )
+
+
+async def _delivered(deliver: Deliver | None, replies: list[BotMessage]) -> list[BotMessage]:
+    if deliver is not None:
+        await deliver(replies)
+    return replies
+
+
+def _settle(*, key: str, status: InboxStatus, ticket_id: str | None) -> None:
+    with session_scope() as session:
+        inbox_service.settle(session, key=key, status=status, ticket_id=ticket_id)
 
 
 def _added_to_ticket(ticket_id: str, *, language: str) -> BotMessage:
@@ -161,7 +232,7 @@ def _added_to_ticket(ticket_id: str, *, language: str) -> BotMessage:
     )
 
 
-async def _saved_as_ticket(*, channel: str, sender_id: str, inbound: Inbound) -> BotMessage:
+async def _saved_as_ticket(*, channel: str, sender_id: str, inbound: Inbound, key: str) -> BotMessage:
     """The question kept as a ticket while the assistant is down (or, if even that fails, a phone number)."""
     try:
         ticket_id = await asyncio.to_thread(
@@ -170,6 +241,7 @@ async def _saved_as_ticket(*, channel: str, sender_id: str, inbound: Inbound) ->
             sender_id=sender_id,
             inbound=inbound,
             reason="assistant_unavailable",
+            key=key,
         )
     except SQLAlchemyError:
         log.exception("could not save the question of %s as a ticket", sender_id)

@@ -28,7 +28,7 @@ class ChatPreference(Base):
 
     __tablename__ = "telegram_chat_preferences"
 
-    sender_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(120), primary_key=True)
     language: Mapped[str] = mapped_column(String(2))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

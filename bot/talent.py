@@ -8,6 +8,7 @@ kinds of message get a polite reply; a photo or document sent while a ticket wai
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import weakref
 from collections.abc import AsyncIterator
@@ -152,15 +153,15 @@ async def ask_assistant(
     settings: Settings = context.bot_data["settings"]
     client: RasaClient = context.bot_data["rasa"]
     async with _lock_for(context, user.id), typing(context, chat.id):
-        replies = await talent_turn(
+        await talent_turn(
             client,
             channel="telegram",
             sender_id=sender_id_of(user.id),
             raw_text=text,
             limit=settings.max_message_chars,
             as_new_question=as_new_question,
+            deliver=functools.partial(send_replies, context, chat.id),
         )
-        await send_replies(context, chat.id, replies)
 
 
 async def reply_text(

@@ -6,13 +6,37 @@ roster people), bot/delivery.py (the outbox drained to Telegram); bot/updates.py
 
 from __future__ import annotations
 
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+import contextlib
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 from bot import delivery, staff, state, talent, updates
+from bot.messages import render
 from bot.rasa_client import RasaClient
 from frontdesk.config import Settings
 
+log = logging.getLogger(__name__)
+
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A handler failed: one log line (the error's kind, never the update's text), and the person is told.
+    A talent's question is already in the inbox, whose sweep turns it into a ticket."""
+    log.error(
+        "handler failed on update %s: %s", getattr(update, "update_id", "?"), type(context.error).__name__
+    )
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == ChatType.PRIVATE
+    ):
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(update.effective_chat.id, render("handler_failed", "zh"))
 
 
 async def _close_client(application: Application) -> None:
@@ -43,4 +67,5 @@ def build_application(settings: Settings) -> Application:
     staff.register(application)  # before talent: staff buttons and the staff group come first
     talent.register(application)
     delivery.register(application)
+    application.add_error_handler(_on_error)
     return application

@@ -67,6 +67,15 @@ class Settings(BaseSettings):
         default="0909-2222000", description="Phone number of the service window, quoted in replies."
     )
     max_message_chars: int = Field(default=1000, ge=50, description="Text beyond this is not sent to NLU.")
+    spool_dir: Path = Field(
+        default=VAR_DIR / "spool",
+        description="Where talents' messages wait on local disk while the database is down.",
+    )
+    unanswered_after_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="A message nothing has answered after this long becomes a ticket (a process died).",
+    )
     nlu_confident_threshold: float = Field(
         default=0.6,
         ge=0,

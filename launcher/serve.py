@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import ctypes
+import datetime as dt
 import logging
 import os
 import signal
@@ -28,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from frontdesk.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
 from frontdesk.database import get_engine, session_scope
+from inbox import scheduled as inbox_scheduled
 from launcher.prepare import prepare_database
 from tickets import scheduled
 from tickets import service as ticket_service
@@ -237,15 +239,18 @@ def _log_to_file(path: Path) -> Path:
     return path
 
 
-def _sweep_every(interval: float) -> None:
-    """Run the ticket store's SLA sweep periodically; a failed sweep is logged and retried next time."""
+def _sweep_every(interval: float, settings: Settings) -> None:
+    """Periodically: the inbox's sweep (spooled messages in, unanswered ones ticketed), then the ticket
+    store's SLA sweep; a failed sweep is logged and retried next time."""
+    stale_after = dt.timedelta(seconds=settings.unanswered_after_seconds)
     while True:
         time.sleep(interval)
         try:
+            inbox_scheduled.sweep(spool_dir=settings.spool_dir, stale_after=stale_after)
             with session_scope() as session:
                 scheduled.sweep(session, sla=ticket_service.default_sla())
-        except Exception:
-            log.exception("SLA sweep failed; retrying in %.0f s", interval)
+        except Exception as exc:
+            log.error("sweep failed (%s); retrying in %.0f s", type(exc).__name__, interval)
 
 
 def _supervise(services: list[Service]) -> None:
@@ -273,7 +278,7 @@ def run(*, with_chat: bool) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     sweeper = threading.Thread(
-        target=_sweep_every, args=(SWEEP_INTERVAL_SECONDS,), name="sla-sweep", daemon=True
+        target=_sweep_every, args=(SWEEP_INTERVAL_SECONDS, settings), name="sweep", daemon=True
     )
     try:
         for service in services:

@@ -7,6 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 
 import bot.models  # noqa: F401
+import inbox.models  # noqa: F401
 import notifications.models  # noqa: F401
 import people.models  # noqa: F401
 import policies_kb.models  # noqa: F401  (registers the tables)

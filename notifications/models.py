@@ -29,6 +29,8 @@ class OutboxKind(enum.StrEnum):
     SLA_WARNING = "sla_warning"
     DIGEST = "digest"
     DELIVERY_FAILED = "delivery_failed"
+    KEPT_AS_TICKET = "kept_as_ticket"  # to a talent: a question nothing answered in time is now a ticket
+    OUTAGE = "outage"  # to the staff group: the database was down, talents' messages were kept
 
 
 class RecipientKind(enum.StrEnum):

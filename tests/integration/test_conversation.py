@@ -6,11 +6,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.flows import NEW_QUESTION, choose_language, talent_turn
 from bot.rasa_client import RasaClient
 from frontdesk.payloads import sign
+from inbox.models import InboundMessage, InboxStatus
 from launcher.serve import free_port, wait_until_ready
 from people import registry, roster
 from tickets import service
@@ -221,3 +223,33 @@ async def test_while_a_ticket_waits_for_the_talent_any_channel_adds_their_next_m
         as_new_question=True,
     )
     assert [r.custom["type"] for r in asked if r.custom] == ["ask_detail"]
+
+
+async def test_a_channel_that_gave_up_waiting_and_the_action_server_open_one_ticket(client, stack):
+    """The slow-assistant case: the channel's ticket and the action's ticket for one message are one."""
+    talent = sender()
+    replies = await client.send(talent, "我要找人工", message_id="slow-assistant-1")
+    opened = next(r.custom["ticket_id"] for r in replies if r.custom and r.custom["type"] == "ticket")
+    with Session(stack.engine) as session:
+        channel_ticket = service.create_ticket(
+            session, channel="test", sender_id=talent, question="我要找人工", reason="assistant_unavailable",
+            sla=service.default_sla(), message_key="slow-assistant-1",
+        )  # fmt: skip
+        session.commit()
+        assert channel_ticket.id == opened
+        assert session.query(Ticket).filter(Ticket.sender_id == talent).count() == 1
+
+
+async def test_every_answered_message_is_settled_in_the_inbox(client, stack):
+    talent = sender()
+    await talent_turn(
+        client, channel="test", sender_id=talent, raw_text="博乐市的人才公寓怎么申请？", limit=1000
+    )
+    await talent_turn(client, channel="test", sender_id=talent, raw_text="我要找人工", limit=1000)
+    with Session(stack.engine) as session:
+        statuses = session.scalars(
+            select(InboundMessage.status)
+            .where(InboundMessage.sender_id == talent)
+            .order_by(InboundMessage.received_at)
+        )
+        assert list(statuses) == [InboxStatus.ANSWERED, InboxStatus.TICKETED]
