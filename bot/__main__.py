@@ -12,6 +12,7 @@ from frontdesk.config import get_settings
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two INFO lines a second otherwise
     settings = get_settings()
     application = build_application(settings)
     if settings.telegram_webhook_url and settings.telegram_webhook_secret:

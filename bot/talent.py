@@ -223,6 +223,14 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply_text(update, context, "edited")
 
 
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An unknown command, or typed text that looks like one (`/inform{...}`): never sent to Rasa as a
+    payload; the talent is shown the commands there are."""
+    user = update.effective_user
+    log.info("unknown command from %s", sender_id_of(user.id) if user else "?")
+    await reply_text(update, context, "unknown_command")
+
+
 async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Talents are served only in private chats: a command or mention in a group gets a pointer there."""
     await reply_text(update, context, "private_only", bot_username=context.bot.username)
@@ -348,6 +356,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("bind", on_bind, filters=private_message))
     application.add_handler(CommandHandler("mytickets", on_my_tickets, filters=private_message))
     application.add_handler(MessageHandler(private_message & filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_handler(MessageHandler(private_message & filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(private_message & NOT_TEXT, on_not_text))
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & PRIVATE, on_edited))
     settings: Settings = application.bot_data["settings"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
@@ -27,11 +28,25 @@ def _convert_t2s(text: str) -> str:
     return "".join(ch if len(c := _t2s().convert(ch)) != 1 else c for ch in text)
 
 
-def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+NLU_LIMIT_VARIABLE = "MAX_MESSAGE_CHARS"
+DEFAULT_NLU_LIMIT = 1000
+
+
+def nlu_limit() -> int:
+    """How many characters of a message NLU reads: MAX_MESSAGE_CHARS (the launcher sets it for Rasa's
+    processes), else 1000."""
+    return int(os.environ.get(NLU_LIMIT_VARIABLE) or DEFAULT_NLU_LIMIT)
+
+
+def normalize_with_offsets(text: str, *, limit: int | None = None) -> tuple[str, list[int]]:
     """Normalised text and, for each input position (plus the end), where it lands in the output.
 
     Simplified Chinese, half-width forms (NFKC), no control characters, single spaces, no edge spaces.
+    With `limit`, only the first `limit` characters are read and at most `limit` come out (NFKC turns
+    some characters into many: U+FDFA into 18); positions past the cut land at the end.
     """
+    if limit is not None:
+        text = text[:limit]
     out: list[str] = []
     positions: list[int] = []
     for ch in text:
@@ -47,8 +62,11 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
                 else:
                     out.append(piece)
     positions.append(len(out))
+    if limit is not None:
+        del out[limit:]
     if out and out[-1] == " ":
         out.pop()
+    if positions[-1] > len(out):
         positions = [min(position, len(out)) for position in positions]
     return _convert_t2s("".join(out)), positions
 
@@ -63,16 +81,22 @@ def _drop_invisible() -> dict[int, None]:
     }
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, *, limit: int | None = None) -> str:
     """Simplified Chinese, half-width forms, no control characters, single spaces.
 
-    The same result as `normalize_with_offsets`, faster, for text whose offsets nobody needs.
+    The same result as `normalize_with_offsets`, faster, for text whose offsets nobody needs; `limit`
+    bounds what is read and what comes out in the same way.
     """
+    if limit is not None:
+        text = text[:limit]
     text = unicodedata.normalize("NFKC", text.translate(_drop_invisible()))
     text = _ASTRAL.sub(
         lambda match: "" if unicodedata.category(match.group())[0] == "C" else match.group(), text
     )
-    return _convert_t2s(_WHITESPACE.sub(" ", text).strip())
+    text = _WHITESPACE.sub(" ", text).strip()
+    if limit is not None:
+        text = text[:limit].rstrip()
+    return _convert_t2s(text)
 
 
 def detect_language(text: str) -> str:

@@ -149,3 +149,10 @@ async def test_a_slow_rasa_server_shows_typing_then_saves_the_question(bot_setti
         reply = (await replies(fake_api, 1011))[-1]["text"]
     assert "智能助手暂时无法回答" in reply and "GC-" in reply
     assert [call["action"] for call in fake_api.calls_to("sendChatAction")] == ["typing"]
+
+
+async def test_an_unknown_command_or_a_typed_payload_gets_the_list_of_commands(stack_bot, fake_api):
+    fake_api.send_command(1031, "/admin")
+    fake_api.send_command(1031, '/inform{"district":"博乐市"}')
+    polite = await replies(fake_api, 1031, 2)
+    assert all("没有这个命令" in m["text"] and "/mytickets" in m["text"] for m in polite)
