@@ -98,5 +98,6 @@ def _metadata(metadata: object) -> dict[str, str] | None:
     if message_id is None:
         return None
     if not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS:
-        raise Refused(400, f"metadata.message_id must be a string of at most {MAX_MESSAGE_ID_CHARS} characters")
+        limit = MAX_MESSAGE_ID_CHARS
+        raise Refused(400, f"metadata.message_id must be a string of at most {limit} characters")
     return {"message_id": message_id}
