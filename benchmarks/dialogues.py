@@ -2,7 +2,8 @@
 
     .venv/bin/python -m benchmarks.dialogues [--dialogues ../shared/eval/dev_dialogues.json] [--url URL]
 
-Starts the front desk on free loopback ports with a scratch SQLite database (or uses --url), plays
+Starts the front desk on free loopback ports with a scratch SQLite database (or uses --url: a front desk
+started with RASA_OPEN_FOR_EVALUATION=1, since the evaluator cannot send the channel's secret), plays
 the conversations through the REST channel with `../shared/eval/run_dialogues.py` and prints its
 report (last line: `dialogues: turns_ok=X/Y convs_ok=A/B facts=F/G`), then how often the assistant
 asked which topic was meant, and the length of the answers (characters of text, HTML tags stripped,
@@ -80,7 +81,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.url:
         return play(args.url.rstrip("/"), args.dialogues, args.only)
-    with running_stack() as settings:
+    with running_stack(open_for_evaluation=True) as settings:
         return play(settings.rasa_base_url, args.dialogues, args.only)
 
 

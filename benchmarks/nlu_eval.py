@@ -137,7 +137,10 @@ def main() -> None:
         results, timings = parse_all(args.url.rstrip("/"), items, args.token)
     else:
         with running_stack() as settings:
-            results, timings = parse_all(settings.rasa_base_url, items, args.token)
+            assert settings.rasa_token is not None
+            results, timings = parse_all(
+                settings.rasa_base_url, items, settings.rasa_token.get_secret_value()
+            )
     print(json.dumps(report(items, results, timings), ensure_ascii=False, indent=2))
     if args.bands:
         for row in bands(items, results, [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]):

@@ -37,6 +37,7 @@ from launcher.serve import (
     free_port,
     stop_all,
     wait_until_ready,
+    with_secrets,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -89,13 +90,15 @@ def cross_validate(config: Path, folds: int, work: Path) -> dict[str, float | No
 @contextmanager
 def rasa_server(model: Path, work: Path) -> Iterator[str]:
     """`rasa run --enable-api` on the model; wait_until_ready also wants the action server, so it runs too."""
-    settings = Settings(
-        database_url=f"sqlite:///{work / 'bench.db'}", rasa_port=free_port(), actions_port=free_port()
+    settings = with_secrets(
+        Settings(
+            database_url=f"sqlite:///{work / 'bench.db'}", rasa_port=free_port(), actions_port=free_port()
+        )
     )
     prepare_database(make_engine(settings.database_url))
     actions = next(s for s in build_services(settings, log_dir=work) if s.name == "action server")
     command = ["nice", "-n", "10", str(RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1"]
-    command += ["--port", str(settings.rasa_port), "-m", str(model), "--cors", "*"]
+    command += ["--port", str(settings.rasa_port), "-m", str(model)]
     env = dict(actions.env, RASA_TELEMETRY_ENABLED="false")
     services = [actions, Service("rasa server", command, env, work / "rasa.log")]
     try:

@@ -12,18 +12,24 @@ from frontdesk import database
 from frontdesk.config import Settings, get_settings
 from frontdesk.database import make_engine
 from launcher.prepare import prepare_database
-from launcher.serve import build_services, free_port, stop_all, wait_until_ready
+from launcher.serve import build_services, free_port, stop_all, wait_until_ready, with_secrets
 
 
 @contextmanager
-def running_stack() -> Iterator[Settings]:
-    """Start Rasa and the action server; yield their settings; stop them afterwards.
+def running_stack(*, open_for_evaluation: bool = False) -> Iterator[Settings]:
+    """Start Rasa and the action server; yield their settings (with the run's secrets); stop them afterwards.
 
+    `open_for_evaluation`: the REST channel also takes requests without the secret (the shared evaluator).
     This process's DATABASE_URL points at the stack's database meanwhile, for components run in-process.
     """
     folder = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
-    settings = Settings(
-        database_url=f"sqlite:///{folder / 'bench.db'}", rasa_port=free_port(), actions_port=free_port()
+    settings = with_secrets(
+        Settings(
+            database_url=f"sqlite:///{folder / 'bench.db'}",
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            rasa_open_for_evaluation=open_for_evaluation,
+        )
     )
     prepare_database(make_engine(settings.database_url))
     services = build_services(settings, log_dir=folder)

@@ -1,7 +1,8 @@
 """One turn's latency through the REST channel: talent text → Rasa → action server → answer.
 
-Starts the front desk on free loopback ports with a scratch SQLite database (or uses --url),
-sends each question N times from fresh senders and prints p50/p95/max in milliseconds.
+Starts the front desk on free loopback ports with a scratch SQLite database (or uses --url, with
+--secret: its RASA_CHANNEL_SECRET), sends each question N times from fresh senders and prints p50/p95/max
+in milliseconds.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import uuid
 import httpx
 
 from benchmarks.stack import running_stack
+from frontdesk.edge import SECRET_HEADER
+from launcher.serve import channel_headers
 
 QUESTIONS = [
     "博乐市的人才公寓怎么申请？",
@@ -25,10 +28,10 @@ QUESTIONS = [
 ]
 
 
-def measure(url: str, rounds: int) -> list[float]:
+def measure(url: str, rounds: int, headers: dict[str, str]) -> list[float]:
     timings: list[float] = []
-    with httpx.Client(timeout=30) as client:
-        client.post(f"{url}/webhooks/rest/webhook", json={"sender": "warm-up", "message": "你好"})
+    with httpx.Client(timeout=30, headers=headers) as client:
+        client.post(f"{url}/webhooks/rest/webhook", json={"sender": "bench:warm-up", "message": "你好"})
         for _ in range(rounds):
             for question in QUESTIONS:
                 started = time.perf_counter()
@@ -44,13 +47,15 @@ def measure(url: str, rounds: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", help="a running Rasa server; default: start one")
+    parser.add_argument("--secret", help="the server's RASA_CHANNEL_SECRET, with --url")
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     if args.url:
-        timings = sorted(measure(args.url.rstrip("/"), args.rounds))
+        headers = {SECRET_HEADER: args.secret} if args.secret else {}
+        timings = sorted(measure(args.url.rstrip("/"), args.rounds, headers))
     else:
         with running_stack() as settings:
-            timings = sorted(measure(settings.rasa_base_url, args.rounds))
+            timings = sorted(measure(settings.rasa_base_url, args.rounds, channel_headers(settings)))
     p95 = timings[int(0.95 * (len(timings) - 1))]
     print(
         f"turns: {len(timings)}  p50: {statistics.median(timings):.1f} ms  p95: {p95:.1f} ms  "

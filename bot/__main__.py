@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from urllib.parse import urlsplit
 
 from bot.telegram_app import ALLOWED_UPDATES, build_application
@@ -14,6 +15,10 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two INFO lines a second otherwise
     settings = get_settings()
+    try:
+        settings.check_secrets()
+    except ValueError as exc:
+        sys.exit(str(exc))
     application = build_application(settings)
     if settings.telegram_webhook_url and settings.telegram_webhook_secret:
         application.run_webhook(

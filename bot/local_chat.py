@@ -37,11 +37,7 @@ def show(messages: list[BotMessage]) -> list[dict[str, str]]:
 async def chat(settings: Settings, *, sender_id: str | None = None) -> None:
     """Read lines from the terminal until end of input and answer each one."""
     sender_id = sender_id or make_sender_id("local", uuid.uuid4().hex[:12])
-    client = RasaClient(
-        settings.rasa_base_url,
-        timeout=settings.rasa_timeout_seconds,
-        token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
-    )
+    client = RasaClient.from_settings(settings)
     print(BANNER)
     buttons: list[dict[str, str]] = []
     last_typed = ""

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from frontdesk.config import Settings
+from frontdesk.edge import SECRET_HEADER
 from frontdesk.text import TELEGRAM_MESSAGE_LIMIT
 
 log = logging.getLogger(__name__)
@@ -62,10 +64,25 @@ def merge_paragraphs(messages: list[BotMessage], limit: int = TELEGRAM_MESSAGE_L
 class RasaClient:
     """Talks to one Rasa server over HTTP."""
 
-    def __init__(self, base_url: str, *, timeout: float, token: str | None = None) -> None:
+    def __init__(
+        self, base_url: str, *, timeout: float, token: str | None = None, channel_secret: str | None = None
+    ) -> None:
         self._base_url = base_url.rstrip("/")
         self._token = token
+        self._channel_headers = {SECRET_HEADER: channel_secret} if channel_secret else {}
         self._http = httpx.AsyncClient(timeout=timeout)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, timeout: float | None = None) -> RasaClient:
+        """A client of the Rasa server `settings` name, with its token and channel secret."""
+        return cls(
+            settings.rasa_base_url,
+            timeout=settings.rasa_timeout_seconds if timeout is None else timeout,
+            token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
+            channel_secret=(
+                settings.rasa_channel_secret.get_secret_value() if settings.rasa_channel_secret else None
+            ),
+        )
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -77,7 +94,9 @@ class RasaClient:
         if message_id is not None:
             body["metadata"] = {"message_id": message_id}
         try:
-            response = await self._http.post(f"{self._base_url}/webhooks/rest/webhook", json=body)
+            response = await self._http.post(
+                f"{self._base_url}/webhooks/rest/webhook", json=body, headers=self._channel_headers
+            )
             response.raise_for_status()
             payload = response.json()
         except (httpx.HTTPError, ValueError) as exc:

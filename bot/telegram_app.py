@@ -57,11 +57,7 @@ def build_application(settings: Settings) -> Application:
         .build()
     )
     application.bot_data["settings"] = settings
-    application.bot_data["rasa"] = RasaClient(
-        settings.rasa_base_url,
-        timeout=settings.rasa_timeout_seconds,
-        token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
-    )
+    application.bot_data["rasa"] = RasaClient.from_settings(settings)
     updates.register(application)
     state.register(application)
     staff.register(application)  # before talent: staff buttons and the staff group come first

@@ -12,6 +12,7 @@ from frontdesk.payloads import LOCAL_DEMO_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
+DEMO_REGISTRY_SECRET = "local-demo-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -28,7 +29,20 @@ class Settings(BaseSettings):
         default=None, description="Base URL of the Rasa server; default http://127.0.0.1:RASA_PORT."
     )
     rasa_token: SecretStr | None = Field(
-        default=None, description="When set, Rasa's HTTP API requires this token."
+        default=None,
+        description="Token of Rasa's HTTP API; unset: the launcher generates one per run (none when open "
+        "for evaluation).",
+    )
+    rasa_channel_secret: SecretStr | None = Field(
+        default=None,
+        description="Shared secret of Rasa's REST channel and the action server (X-Frontdesk-Secret); "
+        "unset: the launcher generates one per run.",
+    )
+    rasa_open_for_evaluation: bool | None = Field(
+        default=None,
+        description="The contract's endpoints as Rasa defines them, for evaluators on this machine: "
+        "/model/parse without a token and the REST channel without the secret from bare sender ids; "
+        "unset: on in the local demo, off otherwise.",
     )
     rasa_timeout_seconds: float = Field(default=10.0, gt=0)
     actions_port: int = Field(default=5055, ge=1, le=65535)
@@ -52,7 +66,7 @@ class Settings(BaseSettings):
     sla_resolution_hours: float = Field(default=24, gt=0, description="Working hours to resolution.")
     sla_warning_share: float = Field(default=0.75, gt=0, lt=1, description="Warn when this share has passed.")
     registry_secret: SecretStr = Field(
-        default=SecretStr("local-demo-secret-change-me"),
+        default=SecretStr(DEMO_REGISTRY_SECRET),
         description="Key of the hashes that stand for talents' phone numbers; set a long random value.",
     )
     button_secret: SecretStr = Field(
@@ -89,6 +103,30 @@ class Settings(BaseSettings):
         if self.telegram_webhook_url and self.telegram_webhook_secret is None:
             raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (A-Z, a-z, 0-9, _ and -)")
         return self
+
+    @property
+    def local_demo(self) -> bool:
+        """The embedded default: an SQLite database and no Telegram bot."""
+        return self.database_url.startswith("sqlite") and self.telegram_bot_token is None
+
+    @property
+    def open_for_evaluation(self) -> bool:
+        return self.local_demo if self.rasa_open_for_evaluation is None else self.rasa_open_for_evaluation
+
+    def check_secrets(self) -> None:
+        """Outside the local demo, refuse (ValueError) secrets still at their published demo values: with
+        the demo's REGISTRY_SECRET the phone numbers in a copy of the database are recovered in seconds."""
+        defaults = {
+            "REGISTRY_SECRET": (self.registry_secret, DEMO_REGISTRY_SECRET),
+            "BUTTON_SECRET": (self.button_secret, LOCAL_DEMO_KEY),
+        }
+        unset = [name for name, (value, demo) in defaults.items() if value.get_secret_value() == demo]
+        if unset and not self.local_demo:
+            raise ValueError(
+                f"{' and '.join(unset)} still have the local demo's published values, which are only for "
+                "the demo (SQLite, no Telegram bot). Set each in .env or the environment to a long random "
+                "value, e.g. the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
 
     @property
     def rasa_base_url(self) -> str:

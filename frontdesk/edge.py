@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from frontdesk.text import normalize
@@ -17,7 +18,7 @@ from frontdesk.text import normalize
 SECRET_HEADER = "X-Frontdesk-Secret"
 SECRET_VARIABLE = "RASA_CHANNEL_SECRET"
 # Local evaluation only: the REST channel also takes requests without the secret, from bare sender ids.
-OPEN_VARIABLE = "RASA_CHANNEL_OPEN_FOR_EVALUATION"
+OPEN_VARIABLE = "RASA_OPEN_FOR_EVALUATION"
 
 # The channels that talk to Rasa ("test" and "bench": the integration tests and the benchmarks).
 CHANNELS = ("telegram", "web", "local", "launcher", "test", "bench")
@@ -54,6 +55,20 @@ def check_json(content_type: str | None) -> None:
     loopback port without asking the server first, but not JSON."""
     if (content_type or "").split(";", 1)[0].strip().lower() != "application/json":
         raise Refused(415, "Content-Type must be application/json")
+
+
+def check_not_from_a_page(origin: str | None, fetch_site: str | None) -> None:
+    """Refuse (403) what a browser sends on behalf of a web page (an `Origin` header, or a `Sec-Fetch-Site`
+    other than a typed address): the services are for the front desk's own processes, none for pages."""
+    if origin is not None or (fetch_site or "none").lower() not in {"none", "same-origin"}:
+        raise Refused(403, "requests from web pages are not taken")
+
+
+def check_request(*, method: str, headers: Mapping[str, str]) -> None:
+    """The checks every request to Rasa or the action server passes: not from a page, a write in JSON."""
+    check_not_from_a_page(headers.get("origin"), headers.get("sec-fetch-site"))
+    if method.upper() in {"POST", "PUT", "PATCH"}:
+        check_json(headers.get("content-type"))
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,7 @@ def _metadata(metadata: object) -> dict[str, str] | None:
     if message_id is None:
         return None
     if not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS:
-        limit = MAX_MESSAGE_ID_CHARS
-        raise Refused(400, f"metadata.message_id must be a string of at most {limit} characters")
+        raise Refused(
+            400, f"metadata.message_id must be a string of at most {MAX_MESSAGE_ID_CHARS} characters"
+        )
     return {"message_id": message_id}

@@ -13,6 +13,7 @@ import ctypes
 import datetime as dt
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -25,10 +26,12 @@ from types import FrameType
 
 import httpx
 import psutil
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from frontdesk.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
 from frontdesk.database import get_engine, session_scope
+from frontdesk.edge import SECRET_HEADER
 from inbox import scheduled as inbox_scheduled
 from launcher.prepare import prepare_database
 from tickets import scheduled
@@ -38,6 +41,8 @@ log = logging.getLogger("launcher.serve")
 
 MODEL_PATH = PROJECT_ROOT / "models" / "frontdesk.tar.gz"
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = RASA_BIN.with_name("python")
+RASA_MAX_REQUEST_BYTES = 1_048_576  # Sanic's limit for Rasa's requests (a 100,000-character message fits)
 READY_TIMEOUT_SECONDS = 240
 STOP_GRACE_SECONDS = 10  # all services are stopped together: within this, then killed
 _PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -146,29 +151,65 @@ def stop_all(services: list[Service], *, grace: float = STOP_GRACE_SECONDS) -> N
         log.info("%s stopped", service.name)
 
 
+def with_secrets(settings: Settings) -> Settings:
+    """`settings` with the channel secret and (unless open for evaluation) Rasa's API token, each
+    generated for this run when unset."""
+    names = ["rasa_channel_secret"] + ([] if settings.open_for_evaluation else ["rasa_token"])
+    generated = {
+        name: SecretStr(secrets.token_urlsafe(32)) for name in names if getattr(settings, name) is None
+    }
+    return settings.model_copy(update=generated)
+
+
+def channel_headers(settings: Settings) -> dict[str, str]:
+    """The headers of a request to Rasa's REST channel (the shared secret)."""
+    if settings.rasa_channel_secret is None:
+        raise ValueError("settings without the channel secret: pass with_secrets(settings)")
+    return {SECRET_HEADER: settings.rasa_channel_secret.get_secret_value()}
+
+
 def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]:
-    env = dict(os.environ)
+    """The services to start, configured through their environment; `settings` must have their secrets
+    (`with_secrets`), which no command line shows."""
+    unprotected_api = settings.rasa_token is None and not settings.open_for_evaluation
+    if settings.rasa_channel_secret is None or unprotected_api:
+        raise ValueError("build_services needs the secrets: pass with_secrets(settings)")
+    env = {name: value for name, value in os.environ.items() if name != "RASA_TOKEN"}
+    if settings.rasa_token is not None:
+        env["RASA_TOKEN"] = settings.rasa_token.get_secret_value()
     env.update(
         DATABASE_URL=settings.database_url,
         SANIC_HOST="127.0.0.1",
         ACTION_ENDPOINT_URL=settings.actions_webhook_url,
         BUTTON_SECRET=settings.button_secret.get_secret_value(),
+        RASA_CHANNEL_SECRET=settings.rasa_channel_secret.get_secret_value(),
+        RASA_OPEN_FOR_EVALUATION="1" if settings.open_for_evaluation else "0",
+        MAX_MESSAGE_CHARS=str(settings.max_message_chars),
         PYTHONPATH=str(PROJECT_ROOT),
     )
+    # No --cors: a web page's preflight for the secret header is refused. --auth-token from RASA_TOKEN
+    # (nlu/rasa_cli.py), so that no command line shows it.
     rasa_command = [
-        str(RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(settings.rasa_port),
-        "--model", str(MODEL_PATH), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        str(RASA_PYTHON), "-m", "nlu.rasa_cli", "run", "--enable-api", "--interface", "127.0.0.1",
+        "--port", str(settings.rasa_port), "--model", str(MODEL_PATH), "--endpoints", "endpoints.yml",
+        "--credentials", "credentials.yml",
     ]  # fmt: skip
-    if settings.rasa_token:
-        rasa_command += ["--auth-token", settings.rasa_token.get_secret_value()]
+    actions_command = [
+        sys.executable, "-m", "actions.server", "--actions", "actions", "--port", str(settings.actions_port),
+    ]  # fmt: skip
     services = [
         Service(
             "action server",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+            actions_command,
             {**env, "ACTIONS_WARM_UP": "1"},  # build the knowledge-base index before the first question
             log_dir / "actions.log" if log_dir else None,
         ),
-        Service("rasa server", rasa_command, env, log_dir / "rasa.log" if log_dir else None),
+        Service(
+            "rasa server",
+            rasa_command,
+            {**env, "SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_REQUEST_BYTES)},
+            log_dir / "rasa.log" if log_dir else None,
+        ),
     ]
     if settings.telegram_bot_token:
         services.append(
@@ -186,6 +227,7 @@ def warm_up(settings: Settings) -> None:
         httpx.post(
             f"{settings.rasa_base_url}/webhooks/rest/webhook",
             json={"sender": "launcher:warm-up", "message": "你好"},
+            headers=channel_headers(settings),
             timeout=30,
         ).raise_for_status()
     except httpx.HTTPError as exc:
@@ -262,7 +304,12 @@ def _supervise(services: list[Service]) -> None:
 
 
 def run(*, with_chat: bool) -> int:
-    settings = get_settings()
+    settings = with_secrets(get_settings())
+    try:
+        settings.check_secrets()
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 1
     _check_prerequisites()
     ports = {"RASA_PORT": settings.rasa_port, "ACTIONS_PORT": settings.actions_port}
     if settings.telegram_bot_token and settings.telegram_webhook_url:

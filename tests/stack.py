@@ -18,9 +18,11 @@ from launcher.serve import (
     RASA_BIN,
     Service,
     build_services,
+    channel_headers,
     free_port,
     stop_all,
     wait_until_ready,
+    with_secrets,
 )
 
 
@@ -35,13 +37,19 @@ class Stack:
         response = httpx.post(
             f"{self.settings.rasa_base_url}/webhooks/rest/webhook",
             json={"sender": sender, "message": text},
+            headers=channel_headers(self.settings),
             timeout=30,
         )
         response.raise_for_status()
         return response.json()
 
     def tracker(self, sender: str) -> dict:
-        response = httpx.get(f"{self.settings.rasa_base_url}/conversations/{sender}/tracker", timeout=30)
+        assert self.settings.rasa_token is not None
+        response = httpx.get(
+            f"{self.settings.rasa_base_url}/conversations/{sender}/tracker",
+            params={"token": self.settings.rasa_token.get_secret_value()},
+            timeout=30,
+        )
         response.raise_for_status()
         return response.json()
 
@@ -56,7 +64,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         patch.setenv("DATABASE_URL", url)
         for cached in (get_settings, database.get_engine, database.get_sessionmaker):
             cached.cache_clear()
-        settings = Settings(database_url=url, rasa_port=free_port(), actions_port=free_port())
+        settings = with_secrets(  # as in production: the token and the secret required
+            Settings(
+                database_url=url,
+                rasa_port=free_port(),
+                actions_port=free_port(),
+                rasa_open_for_evaluation=False,
+            )
+        )
         engine = database.get_engine()
         prepare_database(engine)
         services = build_services(settings, log_dir=folder)

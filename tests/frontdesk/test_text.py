@@ -1,6 +1,11 @@
+import time
+
+import pytest
+
 from frontdesk.text import (
     TELEGRAM_MESSAGE_LIMIT,
     detect_language,
+    nlu_limit,
     normalize,
     normalize_with_offsets,
     split_message,
@@ -49,3 +54,32 @@ def test_split_message_never_cuts_inside_an_html_entity():
     parts = split_message(text)
     assert parts[0] == "x" * 4094
     assert parts[1].startswith("&amp;")
+
+
+# NFKC turns U+FDFA (one character) into 18; U+3392 (㎒) into 3.
+@pytest.mark.parametrize("text", ["\ufdfa" * 5000, "\u3392" * 2000, "人才公寓" * 25_000, " \u3000a" * 3000])
+def test_a_limit_bounds_what_normalisation_reads_and_returns(text):
+    started = time.perf_counter()
+    plain = normalize(text, limit=1000)
+    with_offsets, positions = normalize_with_offsets(text, limit=1000)
+    assert time.perf_counter() - started < 1
+    assert plain == with_offsets and 0 < len(plain) <= 1000
+    assert len(positions) == 1001 and max(positions) <= len(with_offsets)
+
+
+def test_a_limit_that_cuts_at_a_space_leaves_no_edge_space():
+    assert normalize("ab  cd", limit=3) == "ab"
+    assert normalize_with_offsets("ab  cd", limit=3) == ("ab", [0, 1, 2, 2])
+    assert normalize("\ufdfa", limit=5) == normalize("\ufdfa")[:5]
+
+
+def test_without_a_limit_nothing_is_cut():
+    assert len(normalize("\ufdfa" * 100)) == 18 * 100
+    assert normalize("人才公寓" * 500) == "人才公寓" * 500
+
+
+def test_nlu_limit_comes_from_max_message_chars(monkeypatch):
+    monkeypatch.delenv("MAX_MESSAGE_CHARS", raising=False)
+    assert nlu_limit() == 1000
+    monkeypatch.setenv("MAX_MESSAGE_CHARS", "300")
+    assert nlu_limit() == 300

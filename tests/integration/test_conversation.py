@@ -80,7 +80,7 @@ def test_english_question_gets_an_english_answer(stack):
 
 @pytest.fixture
 async def client(stack):
-    client = RasaClient(stack.settings.rasa_base_url, timeout=30)
+    client = RasaClient.from_settings(stack.settings, timeout=30)
     yield client
     await client.close()
 
