@@ -92,7 +92,10 @@ def rasa_server(model: Path, work: Path) -> Iterator[str]:
     """`rasa run --enable-api` on the model; wait_until_ready also wants the action server, so it runs too."""
     settings = with_secrets(
         Settings(
-            database_url=f"sqlite:///{work / 'bench.db'}", rasa_port=free_port(), actions_port=free_port()
+            database_url=f"sqlite:///{work / 'bench.db'}",
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            tracker_store_url=f"sqlite:///{work / 'rasa-tracker.db'}",
         )
     )
     prepare_database(make_engine(settings.database_url))

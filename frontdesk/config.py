@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         "/model/parse without a token and the REST channel without the secret from bare sender ids; "
         "unset: on in the local demo, off otherwise.",
     )
+    tracker_store_url: str = Field(
+        default=f"sqlite:///{VAR_DIR / 'rasa-tracker.db'}",
+        description="Rasa's SQL tracker store (conversations, slots, pending forms; Rasa's SQLAlchemy 1.4 "
+        "URL, e.g. postgresql://user@host/rasa: a database of its own, not the front desk's).",
+    )
     rasa_timeout_seconds: float = Field(default=10.0, gt=0)
     actions_port: int = Field(default=5055, ge=1, le=65535)
     telegram_bot_token: SecretStr | None = None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from frontdesk.database import session_scope
@@ -22,3 +24,10 @@ def prepare_database(engine: Engine) -> int:
     if published:
         log.info("published %d knowledge-base articles from the content files", published)
     return published
+
+
+def prepare_tracker_store(url: str) -> None:
+    """The folder of an SQLite tracker store (Rasa creates its own tables in whichever database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ from frontdesk.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
 from frontdesk.database import get_engine, session_scope
 from frontdesk.edge import SECRET_HEADER
 from inbox import scheduled as inbox_scheduled
-from launcher.prepare import prepare_database
+from launcher.prepare import prepare_database, prepare_tracker_store
 from tickets import scheduled
 from tickets import service as ticket_service
 
@@ -185,6 +185,7 @@ def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]
         RASA_CHANNEL_SECRET=settings.rasa_channel_secret.get_secret_value(),
         RASA_OPEN_FOR_EVALUATION="1" if settings.open_for_evaluation else "0",
         MAX_MESSAGE_CHARS=str(settings.max_message_chars),
+        TRACKER_STORE_URL=settings.tracker_store_url,
         PYTHONPATH=str(PROJECT_ROOT),
     )
     # No --cors: a web page's preflight for the secret header is refused. --auth-token from RASA_TOKEN
@@ -316,6 +317,7 @@ def run(*, with_chat: bool) -> int:
         ports["TELEGRAM_WEBHOOK_PORT"] = settings.telegram_webhook_port
     check_ports_free(ports)
     published = prepare_database(get_engine())
+    prepare_tracker_store(settings.tracker_store_url)
     database = make_url(settings.database_url).render_as_string(hide_password=True)
     log.info("database ready: %s (%d articles newly published)", database, published)
     services = build_services(settings, log_dir=VAR_DIR / "log" if with_chat else None)

@@ -70,6 +70,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 rasa_port=free_port(),
                 actions_port=free_port(),
                 rasa_open_for_evaluation=False,
+                tracker_store_url=f"sqlite:///{folder / 'rasa-tracker.db'}",
             )
         )
         engine = database.get_engine()

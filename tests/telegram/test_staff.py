@@ -276,3 +276,61 @@ async def test_only_staff_commands_buttons_and_answers_to_prompts_reach_the_staf
     query = {"id": "1", "from": talent, "chat_instance": "1", "message": message("卡片")}
     assert first_handler(callback_query=query | {"data": "t:claim:GC-2026-000001"}) == "bot.staff"
     assert first_handler(callback_query=query | {"data": "k:0123"}) != "bot.staff"
+
+
+# Staff of another district: every verb and every read refused in the domain, nothing of the talent shown.
+WENQUAN_STAFF, WENQUAN_LEADER = 1002, 3003
+ANOTHER_DISTRICT = """
+- {id: staff-wenquan, name: 赵窗口, role: staff, districts: [温泉县], topics: [all], telegram_user_id: 1002}
+- {id: leader-wenquan, name: 孙县长, role: leader, districts: [温泉县], topics: [all], telegram_user_id: 3003}
+"""
+OUT_OF_SCOPE = "不在您负责的县市或事项范围内"
+
+
+@pytest.fixture
+def ticket_of_bole(ticket_id: str) -> str:
+    """A 博乐市 ticket; on the roster also a staff member and a leader of 温泉县 only."""
+    with session_scope() as session:
+        assert not roster.import_roster(session, text=ROSTER_YAML + ANOTHER_DISTRICT, fmt="yaml").problems
+    return ticket_id
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "/ticket {id}",
+        "/claim {id}",
+        "/reply {id} 您好",
+        "/note {id} 看看",
+        "/escalate {id} 急",
+        "/resolve {id} 好",
+    ],
+)
+async def test_every_command_on_another_districts_ticket_is_refused(bot, fake_api, ticket_of_bole, command):
+    fake_api.send_command(WENQUAN_STAFF, command.format(id=ticket_of_bole))
+    refused = await said(fake_api, WENQUAN_STAFF, ticket_of_bole, OUT_OF_SCOPE)
+    assert "孩子转学" not in refused["text"]  # the talent's question is not shown
+    ticket, events, _ = stored(ticket_of_bole)
+    assert ticket.status is TicketStatus.OPEN and ticket.assignee_id is None and events == ["created"]
+
+
+async def test_buttons_on_another_districts_ticket_are_refused(bot, fake_api, ticket_of_bole):
+    card = await post_card(bot, ticket_of_bole)
+    for action in ("claim", "reply", "escalate", "resolve"):
+        pressed = fake_api.press_button(WENQUAN_STAFF, card, f"t:{action}:{ticket_of_bole}")
+        answer = await answer_to(fake_api, pressed)
+        assert answer["show_alert"] and OUT_OF_SCOPE in answer["text"]
+    assert stored(ticket_of_bole)[1] == ["created"]
+
+
+async def test_a_leader_cannot_hand_back_a_ticket_escalated_to_another_leader(bot, fake_api, ticket_of_bole):
+    fake_api.send_command(1001, f"/claim {ticket_of_bole}")
+    await said(fake_api, 1001, f"已认领工单 {ticket_of_bole}")
+    fake_api.send_command(1001, f"/escalate {ticket_of_bole} 需要协调", **IN_GROUP)
+    await said(fake_api, STAFF_CHAT_ID, f"工单 {ticket_of_bole} 已上报给 钱科长")
+    fake_api.send_command(2001, f"/escalate {ticket_of_bole} 需要领导协调")
+    await said(fake_api, 2001, f"工单 {ticket_of_bole} 已上报给 周部长")
+    fake_api.send_command(WENQUAN_LEADER, f"/handback {ticket_of_bole} 退回")
+    await said(fake_api, WENQUAN_LEADER, ticket_of_bole, "不是上报给您的")
+    ticket, events, _ = stored(ticket_of_bole)
+    assert ticket.status is TicketStatus.ESCALATED and events[-1] == "escalate"
