@@ -40,8 +40,12 @@ def configure_app(*args: Any, **kwargs: Any) -> Sanic:
     return app
 
 
+def with_token(argv: list[str], token: str | None) -> list[str]:
+    """`argv` with the API token, as one argument even when the token starts with "-"."""
+    return [*argv, f"--auth-token={token}"] if token else argv
+
+
 if __name__ == "__main__":
-    if token := os.environ.get("RASA_TOKEN"):
-        sys.argv += ["--auth-token", token]
+    sys.argv = with_token(sys.argv, os.environ.get("RASA_TOKEN"))
     rasa.core.run.configure_app = configure_app
     sys.exit(main())

@@ -225,3 +225,27 @@ def test_evaluation_mode_opens_the_channel_to_bare_sender_ids_only_and_a_channel
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["200", "400", "200", "403", "401", "RasaException"]
+
+
+TOKEN_CHECK = """
+from rasa.cli.run import add_subparser
+import argparse
+from nlu.rasa_cli import with_token
+
+parser = argparse.ArgumentParser()
+add_subparser(parser.add_subparsers(), parents=[])
+print(parser.parse_args(with_token(["run", "--enable-api"], "-Xy_1")).auth_token)
+"""
+
+
+def test_a_generated_token_that_starts_with_a_dash_reaches_rasa_whole():
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", TOKEN_CHECK],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split()[-1] == "-Xy_1"
