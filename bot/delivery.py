@@ -4,10 +4,12 @@ A repeating job takes the oldest due row Telegram can reach (the staff group, ro
 whose sender id is "telegram:<user id>"; the rows of other channels' talents stay pending for their own
 channel), leases it for LEASE, renders it from bot/templates and sends it, then records the outcome in a
 transaction of its own, so one bad row never holds up the others. A crash between sending and that
-commit sends the message again once the lease has run out: delivery is at least once. Flood control
-(RetryAfter) postpones a row without counting a try; network errors back off (notifications.outbox); a blocked
-bot, an unknown chat or a refused message flag the row at once, and the staff group is told of every
-flagged row that was not meant for the staff group itself.
+commit sends the message again once the lease has run out: delivery is at least once. A text too long for
+one Telegram message goes as several, each but the last recorded as sent when it is out, so that a later
+try sends only the parts not sent yet. Flood control (RetryAfter) postpones a row without counting a try;
+network errors back off (notifications.outbox); a blocked bot, an unknown chat or a refused message flag
+the row at once, and the staff group is told of every flagged row that was not meant for the staff group
+itself.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Envelope:
     parts: tuple[str, ...] = ()
     markup: InlineKeyboardMarkup | None = None
     problem: str | None = None
+    parts_sent: int = 0  # by earlier tries
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def _envelope(session: Session, row: OutboxMessage, settings: Settings) -> Envel
     except Exception as exc:  # a missing template or payload field must not hold up the other rows
         log.exception("outbox %d (%s) cannot be rendered", row.id, row.kind)
         return Envelope(row.id, problem=f"cannot be rendered: {exc!r}")
-    return Envelope(row.id, chat_id, parts, _keyboard(row))
+    return Envelope(row.id, chat_id, parts, _keyboard(row), parts_sent=row.parts_sent)
 
 
 def _claim(settings: Settings) -> Envelope | None:
@@ -159,13 +162,25 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
     return wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
 
 
+def _part_sent(envelope: Envelope, number: int) -> None:
+    """Record, in a transaction of its own, that the row's first `number` parts are out."""
+    with session_scope() as session:
+        row = session.get(OutboxMessage, envelope.outbox_id)
+        assert row is not None
+        outbox.mark_parts_sent(row, parts=number)
+
+
 async def _send(bot: Bot, envelope: Envelope) -> Outcome:
+    """Send the parts earlier tries did not, each recorded as it goes out (the last by the outcome)."""
     if envelope.problem is not None:
         return Outcome(error=envelope.problem, permanent=True)
+    last = len(envelope.parts)
     try:
-        for number, part in enumerate(envelope.parts, start=1):
-            markup = envelope.markup if number == len(envelope.parts) else None  # under the last part
+        for number, part in enumerate(envelope.parts[envelope.parts_sent :], start=envelope.parts_sent + 1):
+            markup = envelope.markup if number == last else None  # under the last part
             await bot.send_message(envelope.chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup)
+            if number < last:
+                await asyncio.to_thread(_part_sent, envelope, number)
     except RetryAfter as exc:
         return Outcome(error=str(exc), retry_after=_retry_after_seconds(exc))
     except (Forbidden, BadRequest, ChatMigrated) as exc:  # the same request would be refused again

@@ -36,6 +36,7 @@ from bot.messages import html_to_plain, render
 from frontdesk.clock import utcnow
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
+from frontdesk.text import split_message
 from frontdesk.vocabulary import TOPIC_LABELS
 from notifications import outbox
 from people.models import Person
@@ -185,7 +186,8 @@ async def _on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     else:
         work = partial(_act, verb=verb, ticket_id=ticket_id, text=rest)
     outcome = await asyncio.to_thread(_attempt, user.id, verb, ticket_id, work)
-    await message.reply_html(outcome.text)
+    for part in split_message(outcome.text):  # /ticket shows the whole question, in parts when long
+        await message.reply_html(part)
 
 
 async def _on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -39,6 +39,7 @@ from frontdesk.payloads import sign
 from frontdesk.text import detect_language
 from frontdesk.vocabulary import STATUS_LABELS
 from people import registry
+from tickets import flows as ticket_flows
 from tickets import service as ticket_service
 from tickets.models import Ticket
 
@@ -271,8 +272,8 @@ async def _set_language(update: Update, context: ContextTypes.DEFAULT_TYPE, lang
 
 def _bind(sender_id: str, card_number: str, last4: str, secret: str) -> registry.BindResult:
     with session_scope() as session:
-        result = registry.bind(
-            session, sender_id=sender_id, card_number=card_number.upper(), last4=last4, secret=secret
+        result = ticket_flows.bind_card(
+            session, sender_id=sender_id, card_number=card_number, last4=last4, secret=secret
         )
         if result.talent is not None:
             session.expunge(result.talent)
@@ -280,7 +281,8 @@ def _bind(sender_id: str, card_number: str, last4: str, secret: str) -> registry
 
 
 async def on_bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/bind CARD LAST4: link the chat to a green card (card number and the phone's last four digits)."""
+    """/bind CARD LAST4: link the chat to a green card (card number and the phone's last four digits).
+    A card linked to another account stays there: the talent is sent to the window."""
     user = update.effective_user
     arguments = context.args or []
     if user is None or len(arguments) != 2 or not (arguments[1].isdigit() and len(arguments[1]) == 4):
@@ -291,8 +293,9 @@ async def on_bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         _bind, sender_id_of(user.id), arguments[0], arguments[1], settings.registry_secret.get_secret_value()
     )
     if result.talent is not None:
-        log.info("%s bound to a green card", sender_id_of(user.id))
         await reply_text(update, context, "bind_ok", talent=result.talent)
+    elif result.taken:
+        await reply_text(update, context, "bind_taken")
     elif result.locked_until is not None:
         await reply_text(update, context, "bind_locked", until=result.locked_until)
     else:

@@ -24,11 +24,32 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
+class _WithoutWebhookBodies(logging.Filter):
+    """python-telegram-bot's webhook handler logs a body it cannot read as an update whole, with a
+    traceback, at CRITICAL: its failures become one line with the error's kind, never the body (which
+    may hold a talent's text), at WARNING at most (a forged or broken request, not our fault)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.module == "webhookhandler" and (record.exc_info or record.levelno >= logging.WARNING):
+            error = record.exc_info[1] if record.exc_info else None
+            record.msg, record.args = "webhook request not processed (%s)", (type(error).__name__,)
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+            if record.levelno > logging.WARNING:
+                record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        return True
+
+
+_WEBHOOK_LOG_FILTER = _WithoutWebhookBodies()
+
+
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A handler failed: one log line (the error's kind, never the update's text), and the person is told.
     A talent's question is already in the inbox, whose sweep turns it into a ticket."""
+    update_id = getattr(update, "update_id", None)
     log.error(
-        "handler failed on update %s: %s", getattr(update, "update_id", "?"), type(context.error).__name__
+        "handler failed on update %s: %s",
+        update_id if isinstance(update_id, int) else "?",  # a forged update's id may be any text
+        type(context.error).__name__,
     )
     if (
         isinstance(update, Update)
@@ -47,6 +68,7 @@ def build_application(settings: Settings) -> Application:
     """The bot application, configured from `settings` (which must carry a token)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    logging.getLogger("telegram.ext.Updater").addFilter(_WEBHOOK_LOG_FILTER)  # the webhook handler's logger
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
@@ -101,20 +101,24 @@ class Service:
     env: dict[str, str]
     log_path: Path | None
     process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0  # time.monotonic() of the last start
 
     def start(self) -> None:
-        output = None
-        if self.log_path is not None:
-            self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            output = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            stdout=output,
-            stderr=subprocess.STDOUT if output else None,
-            preexec_fn=_die_with_the_supervisor,
-        )
+        """Start (or restart) the service; call it from the supervisor's main thread."""
+        with contextlib.ExitStack() as stack:
+            output = None
+            if self.log_path is not None:
+                self.log_path.parent.mkdir(parents=True, exist_ok=True)
+                output = stack.enter_context(self.log_path.open("ab"))  # the service keeps its own copy
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
+                preexec_fn=_die_with_the_supervisor,
+            )
+        self.started_at = time.monotonic()
         log.info("%s started (pid %d)%s", self.name, self.process.pid, self.log_hint())
 
     def log_hint(self) -> str:
@@ -296,12 +300,68 @@ def _sweep_every(interval: float, settings: Settings) -> None:
             log.error("sweep failed (%s); retrying in %.0f s", type(exc).__name__, interval)
 
 
-def _supervise(services: list[Service]) -> None:
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How a crashed service is restarted: after `first_backoff` seconds, doubling up to `max_backoff`,
+    afresh once it has run for `stable_after`; `crash_limit` crashes of one service within `window`
+    seconds stop the front desk."""
+
+    first_backoff: float = 1.0
+    max_backoff: float = 60.0
+    stable_after: float = 60.0
+    crash_limit: int = 5
+    window: float = 300.0
+
+
+@dataclass
+class _Restarts:
+    """One service's recent crashes (monotonic times), its next backoff and when it starts again."""
+
+    backoff: float
+    crashes: list[float] = field(default_factory=list)
+    due: float | None = None
+
+
+def _crashed(service: Service, restarts: _Restarts, code: int, policy: RestartPolicy) -> None:
+    """Kill what is left of a crashed service's group and schedule its restart, or give up."""
+    service.signal_group(signal.SIGKILL)  # a worker it left behind would hold its port
+    now = time.monotonic()
+    ran = now - service.started_at
+    if ran >= policy.stable_after:
+        restarts.backoff = policy.first_backoff
+    restarts.crashes = [at for at in restarts.crashes if now - at < policy.window] + [now]
+    if len(restarts.crashes) >= policy.crash_limit:
+        raise StartupError(
+            f"{service.name} crashed {len(restarts.crashes)} times within {policy.window:.0f} s "
+            f"(last exit code {code}){service.log_hint()}: stopping the front desk"
+        )
+    log.warning(
+        "%s exited with code %d after %.1f s; restarting in %.1f s%s",
+        service.name,
+        code,
+        ran,
+        restarts.backoff,
+        service.log_hint(),
+    )
+    restarts.due = now + restarts.backoff
+    restarts.backoff = min(restarts.backoff * 2, policy.max_backoff)
+
+
+def _supervise(
+    services: list[Service], *, policy: RestartPolicy = RestartPolicy(), poll: float = 1.0
+) -> None:
+    """Keep the services running until interrupted: a crashed one is restarted with backoff while the
+    others run on; StartupError when one crashes too often. Runs in the main thread (see `Service.start`)."""
+    watched = [(service, _Restarts(policy.first_backoff)) for service in services]
     while True:
-        for service in services:
-            if (code := service.exited()) is not None:
-                raise StartupError(f"{service.name} exited unexpectedly with code {code}{service.log_hint()}")
-        time.sleep(1)
+        for service, restarts in watched:
+            if restarts.due is not None:
+                if time.monotonic() >= restarts.due:
+                    restarts.due = None
+                    service.start()
+            elif (code := service.exited()) is not None:
+                _crashed(service, restarts, code, policy)
+        time.sleep(poll)
 
 
 def run(*, with_chat: bool) -> int:

@@ -31,6 +31,7 @@ class OutboxKind(enum.StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     KEPT_AS_TICKET = "kept_as_ticket"  # to a talent: a question nothing answered in time is now a ticket
     OUTAGE = "outage"  # to the staff group: the database was down, talents' messages were kept
+    CARD_BINDING = "card_binding"  # to a card's holder: it was bound, unbound, or another account tried
 
 
 class RecipientKind(enum.StrEnum):
@@ -66,6 +67,7 @@ class OutboxMessage(Base):
         string_enum(OutboxStatus), default=OutboxStatus.PENDING, index=True
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)  # of a text sent as several messages
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)

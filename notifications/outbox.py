@@ -1,5 +1,6 @@
 """The outbox: queueing a notification, and the bookkeeping of its delivery: what is due, leased to a
-sender, delivered, postponed, failed for good, and the staff's alert about a failure."""
+sender, which parts of a long text are out, delivered, postponed, failed for good, and the staff's alert
+about a failure."""
 
 from __future__ import annotations
 
@@ -114,6 +115,11 @@ def alert_staff(session: Session, *, message: OutboxMessage, recipient_label: st
         now=now,
         dedup_key=key,
     )
+
+
+def mark_parts_sent(message: OutboxMessage, *, parts: int) -> None:
+    """The first `parts` messages of a text sent as several are out: a later try sends only the rest."""
+    message.parts_sent = parts
 
 
 def mark_delivered(session: Session, *, message: OutboxMessage, now: dt.datetime | None = None) -> None:

@@ -1,5 +1,6 @@
 """Database tables of the people the front desk knows: the roster (staff, officers, leaders), the
-leaders' contact pairs, the talent registry (green-card holders) and messenger bindings with their lockout."""
+leaders' contact pairs, the talent registry (green-card holders) and messenger bindings with their lockout
+(one account per card; tries counted per account and per card)."""
 
 from __future__ import annotations
 
@@ -62,22 +63,31 @@ class ContactPair(Base):
 
 
 class Binding(Base):
-    """A messenger user bound to a green-card holder."""
+    """A messenger user bound to a green-card holder: one account per card, one card per account."""
 
     __tablename__ = "talent_bindings"
 
     sender_id: Mapped[str] = mapped_column(String(120), primary_key=True)
     card_number: Mapped[str] = mapped_column(
-        ForeignKey("talents.card_number", ondelete="CASCADE"), index=True
+        ForeignKey("talents.card_number", ondelete="CASCADE"), unique=True, index=True
     )
     bound_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class BindingAttempts(Base):
-    """Failed binding tries of a messenger user; too many lock binding for a while."""
+class LockScope(enum.StrEnum):
+    """What binding tries are counted against."""
 
-    __tablename__ = "binding_attempts"
+    ACCOUNT = "account"  # key: the messenger user's sender id
+    CARD = "card"  # key: the card number tried, known or not
 
-    sender_id: Mapped[str] = mapped_column(String(120), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+class BindingLockout(Base):
+    """Binding tries of an account or on a card since its last binding or lock; too many lock binding for
+    a while."""
+
+    __tablename__ = "binding_lockouts"
+
+    scope: Mapped[LockScope] = mapped_column(string_enum(LockScope), primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -1,4 +1,5 @@
-"""Talent registry: green-card holders imported from CSV, and binding messenger users to them.
+"""Talent registry: green-card holders imported from CSV, and binding messenger users to them: one account
+per card, failed tries counted per account and per card, each count one atomic statement.
 
 Phone numbers are never stored or logged: only keyed hashes (HMAC-SHA256) of the number and of
 its last four digits (bound to the card number) are kept.
@@ -13,19 +14,25 @@ import hmac
 import io
 import logging
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, delete, literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from frontdesk.clock import utcnow
+from frontdesk.database import UtcDateTime
 from frontdesk.vocabulary import DISTRICTS, TIERS
-from people.models import Binding, BindingAttempts, Talent
+from people.models import Binding, BindingLockout, LockScope, Talent
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES = 5
+MAX_TRIES = 5
 LOCK_TIME = dt.timedelta(hours=1)
+MAX_LOCK_KEY = 120  # characters of a sender id or a typed card number a lockout is kept under
 REQUIRED_COLUMNS = ("card_number", "name", "tier", "district", "phone")
 _PHONE = re.compile(r"^\+?\d{7,15}$")
 
@@ -43,6 +50,8 @@ class BindResult:
     talent: Talent | None = None
     tries_left: int = 0
     locked_until: dt.datetime | None = None
+    taken: bool = False  # the card is bound to another account
+    holder: str | None = None  # the account bound to the card, to be told of this try
 
 
 def _digest(secret: str, value: str) -> str:
@@ -110,6 +119,65 @@ def import_csv(session: Session, *, text: str, secret: str) -> ImportReport:
     return report
 
 
+def _insert(session: Session) -> Callable[..., Any]:
+    """The INSERT that knows ON CONFLICT on this session's database."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _lockouts(keys: tuple[tuple[LockScope, str], ...]) -> ColumnElement[bool]:
+    return or_(*(and_(BindingLockout.scope == scope, BindingLockout.key == key) for scope, key in keys))
+
+
+@dataclass(frozen=True)
+class _Count:
+    tries: int
+    locked_until: dt.datetime | None
+
+    @property
+    def was_locked(self) -> bool:
+        """Locked before this try: only tries while locked count past MAX_TRIES."""
+        return self.tries > MAX_TRIES
+
+
+def _count_try(session: Session, *, scope: LockScope, key: str, now: dt.datetime) -> _Count:
+    """Count a try in one statement (concurrent tries queue on the row): the tries so far and the lock,
+    set when they reach MAX_TRIES. A lock that has run out starts the count again."""
+    running = BindingLockout.locked_until > now
+    tries = case((BindingLockout.locked_until <= now, 1), else_=BindingLockout.tries + 1)
+    lock = literal(now + LOCK_TIME, UtcDateTime())
+    statement = _insert(session)(BindingLockout).values(scope=scope, key=key, tries=1, locked_until=None)
+    statement = statement.on_conflict_do_update(
+        index_elements=[BindingLockout.scope, BindingLockout.key],
+        set_={
+            "tries": tries,
+            "locked_until": case((running, BindingLockout.locked_until), (tries >= MAX_TRIES, lock)),
+        },
+    ).returning(BindingLockout.tries, BindingLockout.locked_until)
+    counted, locked_until = session.execute(statement).one()
+    return _Count(counted, locked_until)
+
+
+def _take_card(session: Session, *, sender_id: str, card: str, now: dt.datetime) -> bool:
+    """Bind the account to the card (replacing its earlier card), unless another account holds the card:
+    the unique card number decides, also between two tries at the same moment."""
+    statement = _insert(session)(Binding).values(sender_id=sender_id, card_number=card, bound_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[Binding.sender_id],
+        set_={"card_number": statement.excluded.card_number, "bound_at": statement.excluded.bound_at},
+    )
+    try:
+        with session.begin_nested():
+            session.execute(statement)
+    except IntegrityError:
+        return False
+    return True
+
+
+def holder_of(session: Session, *, card_number: str) -> str | None:
+    """The sender id of the account a card is bound to, if any."""
+    return session.scalar(select(Binding.sender_id).where(Binding.card_number == card_number))
+
+
 def bind(
     session: Session,
     *,
@@ -119,16 +187,22 @@ def bind(
     secret: str,
     now: dt.datetime | None = None,
 ) -> BindResult:
-    """Bind a messenger user to a holder by card number and the phone's last four digits.
-    After MAX_FAILURES wrong tries binding is locked for LOCK_TIME."""
+    """Bind a messenger user to a holder by card number and the phone's last four digits, unless another
+    account holds the card. Every try counts against the account and the card (in that order, always)
+    until one binds: after MAX_TRIES either is locked for LOCK_TIME. The result's `holder` is the account
+    to tell of the try."""
     now = now or utcnow()
-    attempts = session.get(BindingAttempts, sender_id) or BindingAttempts(sender_id=sender_id, failures=0)
-    session.add(attempts)
-    if attempts.locked_until is not None and attempts.locked_until > now:
-        return BindResult(bound=False, locked_until=attempts.locked_until)
-    if attempts.locked_until is not None:
-        attempts.failures, attempts.locked_until = 0, None
     card = card_number.strip().upper()
+    keys = ((LockScope.ACCOUNT, sender_id), (LockScope.CARD, card[:MAX_LOCK_KEY]))
+    counts = [_count_try(session, scope=scope, key=key, now=now) for scope, key in keys]
+    locks = [count.locked_until for count in counts if count.locked_until is not None]
+    refused = BindResult(
+        bound=False,
+        tries_left=max(MAX_TRIES - max(count.tries for count in counts), 0),
+        locked_until=max(locks) if locks else None,
+    )
+    if any(count.was_locked for count in counts):
+        return refused
     talent = session.get(Talent, card)
     digits = re.sub(r"\D", "", last4)
     if (
@@ -136,19 +210,25 @@ def bind(
         or len(digits) != 4
         or not hmac.compare_digest(talent.phone_last4_hash, _digest(secret, f"{card}:{digits}"))
     ):
-        attempts.failures += 1
-        log.info("binding refused for %s (%d failures)", sender_id, attempts.failures)
-        if attempts.failures >= MAX_FAILURES:
-            attempts.locked_until = now + LOCK_TIME
-            return BindResult(bound=False, locked_until=attempts.locked_until)
-        return BindResult(bound=False, tries_left=MAX_FAILURES - attempts.failures)
-    attempts.failures = 0
-    binding = session.get(Binding, sender_id) or Binding(sender_id=sender_id, card_number=card)
-    binding.card_number, binding.bound_at = card, now
-    session.add(binding)
-    session.flush()
+        holder = holder_of(session, card_number=card) if talent else None
+        log.info("binding refused for %s", sender_id)
+        return replace(refused, holder=holder if holder != sender_id else None)
+    if not _take_card(session, sender_id=sender_id, card=card, now=now):
+        log.info("binding refused for %s: the card is bound to another account", sender_id)
+        return replace(refused, taken=True, holder=holder_of(session, card_number=card))
+    session.execute(delete(BindingLockout).where(_lockouts(keys)))
     log.info("%s bound to a green card", sender_id)
-    return BindResult(bound=True, talent=talent)
+    return BindResult(bound=True, talent=talent, holder=sender_id)
+
+
+def unbind(session: Session, *, card_number: str) -> str | None:
+    """Release a card from the account bound to it (staff, for a holder who changed accounts): that
+    account's sender id, or None when the card was not bound."""
+    holder = holder_of(session, card_number=card_number.strip().upper())
+    if holder is not None:
+        session.execute(delete(Binding).where(Binding.sender_id == holder))
+        log.info("%s unbound from its green card", holder)
+    return holder
 
 
 def profile_of(session: Session, *, sender_id: str) -> Talent | None:

@@ -69,6 +69,7 @@ class _Pending:
 class _Fault:
     error: ApiError
     times: int
+    after: int = 0  # calls that succeed first
 
 
 class _HtmlText(HTMLParser):
@@ -261,15 +262,17 @@ class FakeBotApi:
         description: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail as Telegram would (429 carries retry_after)."""
+        """Make the next ``times`` calls of ``method`` fail as Telegram would (429 carries retry_after),
+        once ``after`` calls of it have succeeded."""
         if error_code == 429 and retry_after is None:
             retry_after = 1
         text = description or _DEFAULT_ERRORS.get(error_code, "Error").format(retry_after=retry_after)
         parameters = {"retry_after": retry_after} if retry_after is not None else None
         with self._cond:
             self._faults.setdefault(method.lower(), []).append(
-                _Fault(ApiError(error_code, text, parameters), times)
+                _Fault(ApiError(error_code, text, parameters), times, after)
             )
 
     def delay(self, method: str, seconds: float) -> None:
@@ -493,7 +496,9 @@ class FakeBotApi:
             self._closing.wait(wait)
         with self._cond:
             faults = self._faults.get(method.lower())
-            if faults:
+            if faults and faults[0].after:
+                faults[0].after -= 1
+            elif faults:
                 faults[0].times -= 1
                 fault = faults.pop(0) if faults[0].times <= 0 else faults[0]
                 raise fault.error

@@ -19,7 +19,7 @@ from frontdesk.migrate import upgrade_schema
 from notifications import outbox
 from people import registry, roster
 from people.models import Person
-from tickets import commands, scheduled, service
+from tickets import commands, flows, scheduled, service
 from tickets.commands import Verb
 from tickets.models import Ticket, TicketStatus
 
@@ -175,6 +175,10 @@ def _person_row(person: Person) -> dict[str, Any]:
 
 
 def _registry(args: argparse.Namespace, session: Session) -> int:
+    if args.registry_verb == "unbind":
+        holder = flows.unbind_card(session, card_number=args.card)
+        print(f"{args.card} unbound from {holder}" if holder else f"{args.card} is not bound")
+        return 0 if holder else 1
     secret = get_settings().registry_secret.get_secret_value()
     report = registry.import_csv(session, text=args.file.read_text(encoding="utf-8"), secret=secret)
     for problem in report.problems:
@@ -243,11 +247,14 @@ def _parser() -> argparse.ArgumentParser:
     roster_verbs = sub.add_subparsers(dest="roster_verb", required=True)
     roster_verbs.add_parser("import", help="from a .yml/.yaml or .csv file").add_argument("file", type=Path)
     roster_verbs.add_parser("list", help="everyone on the roster")
-    sub = verb("registry", _registry, "import green-card holders from CSV")
+    sub = verb("registry", _registry, "import green-card holders from CSV, or release a card's binding")
     registry_verbs = sub.add_subparsers(dest="registry_verb", required=True)
     registry_verbs.add_parser("import", help="columns: card_number,name,tier,district,phone").add_argument(
         "file", type=Path
     )
+    registry_verbs.add_parser(
+        "unbind", help="release a card from its messenger account (the account is told), to be bound anew"
+    ).add_argument("card")
     verb("sweep", _sweep, "escalate overdue tickets and send SLA warnings now")
     return parser
 

@@ -7,15 +7,17 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 
 from bot import delivery
-from frontdesk.clock import LOCAL_TZ
+from bot.keyboards import ticket_button
+from frontdesk.clock import LOCAL_TZ, utcnow
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
-from notifications.models import OutboxMessage
+from notifications import outbox
+from notifications.models import OutboxKind, OutboxMessage, RecipientKind
 from people import registry, roster
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.conftest import STAFF_CHAT_ID
@@ -200,10 +202,69 @@ async def test_rows_telegram_cannot_reach(fake_api: FakeBotApi, bot_settings: Se
     assert fake_api.sent() == []
 
 
-async def test_long_card_is_split_with_the_buttons_under_its_last_part(fake_api: FakeBotApi, bot_settings):
-    ticket_id, _ = await in_db(lambda s: open_ticket(s, question="材料清单。" * 1000))
+async def test_a_long_text_is_sent_in_parts_with_the_buttons_under_the_last(
+    fake_api: FakeBotApi, bot_settings
+):
+    """A row's text in two parts, as split_message cuts a long one (a card is never that long now)."""
+    ticket_id, _ = await in_db(open_ticket)
+    row_id = await in_db(lambda s: s.scalars(select(OutboxMessage.id)).one())
+    markup = InlineKeyboardMarkup([[ticket_button("claim", ticket_id)]])
+    envelope = delivery.Envelope(row_id, STAFF_CHAT_ID, ("第一部分", "第二部分"), markup)
+    async with Bot(fake_api.token, base_url=fake_api.base_url) as bot:
+        assert await delivery._send(bot, envelope) == delivery.Outcome()
+    first, second = fake_api.sent(STAFF_CHAT_ID)
+    assert first["text"] == "第一部分" and not buttons(first)
+    assert second["text"] == "第二部分" and buttons(second) == [f"t:claim:{ticket_id}"]
+
+
+async def test_a_long_question_makes_one_card_per_recipient_and_ticket_shows_it_whole(
+    bot, fake_api: FakeBotApi, people
+):
+    question = "".join(f"第{n:04d}条材料单。" for n in range(2000))  # 20,000 characters
+    assert len(question) == 20_000
+    ticket_id, _ = await in_db(lambda s: open_ticket(s, question=question, district="博乐市"))
+    await settled([("created", "staff_group", "delivered", 1), ("created", "person", "delivered", 1)])
+    await asyncio.sleep(0.5)
+    for chat_id in (STAFF_CHAT_ID, STAFF):  # the group, and the covering staff member privately
+        [card] = fake_api.sent(chat_id)
+        assert sends_to(fake_api, chat_id) == 1 and len(buttons(card)) == 4
+        assert question[:300] + "…" in card["text"] and question[:301] not in card["text"]
+        assert f"共 20000 字，全文请用 /ticket {ticket_id} 查看" in card["text"]
+
+    fake_api.send_command(STAFF, f"/ticket {ticket_id}")
+    parts = await fake_api.wait_for_async(
+        lambda a: (shown := a.sent(STAFF)[1:]) and "处理记录" in shown[-1]["text"] and shown,
+        what="the whole ticket",
+    )
+    assert len(parts) > 1 and question in "".join(part["text"] for part in parts)
+
+
+async def test_a_long_message_whose_second_part_fails_goes_on_from_that_part(
+    fake_api: FakeBotApi, bot_settings
+):
+    text = "第一部分：" + "甲" * 3000 + "\n\n第二部分：" + "乙" * 3000
+    payload = {"ticket_id": "GC-2026-000001", "sender": "王窗口", "text": text, "awaiting_reply": False}
+    await in_db(
+        lambda s: outbox.queue(
+            s,
+            kind=OutboxKind.REPLIED,
+            ticket_id=None,
+            recipient_kind=RecipientKind.TALENT,
+            recipient=f"telegram:{TALENT}",
+            payload=payload,
+            now=utcnow(),
+        )
+    )
+    fake_api.fail_next("sendMessage", error_code=500, description="Internal Server Error", after=1)
     async with Bot(fake_api.token, base_url=fake_api.base_url) as bot:
         assert await delivery.deliver_due(bot, bot_settings) == 1
-    first, second = fake_api.sent(STAFF_CHAT_ID)
-    assert ticket_id in first["text"] and not buttons(first) and len(buttons(second)) == 4
-    assert await in_db(outbox_rows) == [("created", "staff_group", "delivered", 1)]
+        row = await in_db(lambda s: s.scalars(select(OutboxMessage)).one())
+        assert (row.status, row.attempts, row.parts_sent) == ("pending", 1, 1)
+        await in_db(
+            lambda s: s.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))
+        )  # time passes
+        assert await delivery.deliver_due(bot, bot_settings) == 1
+    first, second = fake_api.sent(TALENT)  # each part once
+    assert "第一部分" in first["text"] and "第二部分" in second["text"] and "甲" not in second["text"]
+    assert sends_to(fake_api, TALENT) == 3  # the second part twice: refused, then sent
+    assert await in_db(outbox_rows) == [("replied", "talent", "delivered", 2)]

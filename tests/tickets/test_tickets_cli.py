@@ -5,10 +5,13 @@ import os
 import subprocess
 import sys
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk.config import PROJECT_ROOT
 from frontdesk.database import make_engine
+from notifications.models import OutboxMessage
+from people.models import Binding
 from tickets import service
 
 
@@ -55,3 +58,19 @@ def test_operator_imports_the_roster_and_works_a_ticket(tmp_path):
     )
     problems = tickets("roster", "import", str(tmp_path / "missing.yml"), database=db)
     assert problems.returncode == 2 and "missing.yml" in problems.stderr
+
+
+def test_staff_release_a_green_card_for_the_holders_new_account(tmp_path):
+    db = f"sqlite:///{tmp_path / 'desk.db'}"
+    tickets("registry", "import", "examples/talents.csv", database=db)
+    engine = make_engine(db)
+    with Session(engine) as session, session.begin():
+        session.add(Binding(sender_id="telegram:5", card_number="BZ2026A001"))
+    released = tickets("registry", "unbind", "bz2026a001", database=db)
+    assert released.returncode == 0 and "unbound from telegram:5" in released.stdout
+    assert tickets("registry", "unbind", "BZ2026A001", database=db).returncode == 1
+    with Session(engine) as session:
+        assert session.scalars(select(Binding)).all() == []
+        [notice] = session.scalars(select(OutboxMessage)).all()
+        assert (notice.recipient, notice.payload["event"]) == ("telegram:5", "unbound")
+    engine.dispose()
