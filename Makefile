@@ -43,7 +43,13 @@ serve: setup train  ## run the front desk in the foreground (Rasa, actions, and 
 demo: setup train  ## the front desk plus a chat in this terminal
 	$(PY) -m launcher.serve --chat
 
-test: setup train  ## lint, unit and integration tests (SQLite, and PostgreSQL at TEST_DATABASE_URL)
+# axe-core for the browser tests' accessibility checks (npm, pinned in tests/browser/package-lock.json).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	@touch $@
+
+test: setup train $(AXE)  ## lint, unit, integration and browser tests (SQLite, and PostgreSQL at TEST_DATABASE_URL)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

@@ -30,6 +30,7 @@ def running_stack(*, open_for_evaluation: bool = False) -> Iterator[Settings]:
             actions_port=free_port(),
             rasa_open_for_evaluation=open_for_evaluation,
             tracker_store_url=f"sqlite:///{folder / 'rasa-tracker.db'}",
+            backoffice_port=free_port(),
         )
     )
     prepare_database(make_engine(settings.database_url))

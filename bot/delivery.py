@@ -28,6 +28,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.ext import Application, ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
+from backoffice.models import Account
 from bot.flows import chosen_language
 from bot.keyboards import ticket_button
 from bot.messages import render
@@ -37,7 +38,7 @@ from frontdesk.database import session_scope
 from frontdesk.text import detect_language, split_message
 from frontdesk.vocabulary import TOPIC_LABELS
 from notifications import outbox
-from notifications.models import OutboxMessage, OutboxStatus, RecipientKind
+from notifications.models import OutboxKind, OutboxMessage, OutboxStatus, RecipientKind
 from people.models import Person
 from tickets.models import Ticket
 
@@ -50,6 +51,7 @@ TRANSCRIPT_TURNS = 10
 NEW_TICKET = ("claim", "reply", "escalate", "resolve")
 LEADER = ("reply", "handback")
 BUTTONS = {"created": NEW_TICKET, "handed_back": NEW_TICKET, "talent_replied": ("reply", "resolve")}
+IN_THEIR_LANGUAGE = {OutboxKind.CONTACT_REMINDER}  # to roster people in their back-office language, not zh
 
 
 class Undeliverable(Exception):
@@ -114,6 +116,15 @@ def _talent_language(session: Session, sender_id: str, ticket: Ticket | None) ->
     return detect_language(ticket.question) if ticket else "zh"
 
 
+def _person_language(session: Session, row: OutboxMessage) -> str:
+    """Staff and leaders read Chinese; the kinds IN_THEIR_LANGUAGE come in the language the person chose
+    for the back office."""
+    if row.kind not in IN_THEIR_LANGUAGE or row.recipient_kind != RecipientKind.PERSON:
+        return "zh"
+    account = session.get(Account, row.recipient)
+    return account.language if account is not None and account.language in ("zh", "en") else "zh"
+
+
 def _keyboard(row: OutboxMessage) -> InlineKeyboardMarkup | None:
     """Ticket buttons for staff and leaders; talents' messages have none."""
     if row.ticket_id is None or row.recipient_kind == RecipientKind.TALENT:
@@ -135,7 +146,10 @@ def _envelope(session: Session, row: OutboxMessage, settings: Settings) -> Envel
             language = _talent_language(session, row.recipient, ticket)
             text = render(f"talent_{row.kind}", language, **row.payload)
         else:
-            text = render(f"notify_{row.kind}", "zh", ticket=_card(ticket) if ticket else None, **row.payload)
+            language = _person_language(session, row)
+            text = render(
+                f"notify_{row.kind}", language, ticket=_card(ticket) if ticket else None, **row.payload
+            )
         parts = tuple(split_message(text))
         if not parts:
             raise Undeliverable("the message is empty")

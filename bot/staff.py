@@ -108,7 +108,9 @@ def _attempt(
 
 
 def _act(session: Session, person: Person | None, *, verb: str, ticket_id: str, text: str) -> Outcome:
-    ticket = commands.perform(session, verb=VERBS[verb], ticket_id=ticket_id, person=person, text=text)
+    ticket = commands.perform(
+        session, verb=VERBS[verb], ticket_id=ticket_id, person=person, text=text, via="telegram"
+    )
     assert person is not None
     session.flush()
     return Outcome(

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     )
     rasa_timeout_seconds: float = Field(default=10.0, gt=0)
     actions_port: int = Field(default=5055, ge=1, le=65535)
+    backoffice_port: int = Field(default=8080, ge=1, le=65535, description="The back office, on 127.0.0.1.")
+    backoffice_secure_cookies: bool | None = Field(
+        default=None,
+        description="Session cookies only over HTTPS (__Host- prefix, HSTS); unset: off in the local demo "
+        "(plain http://127.0.0.1), on otherwise (behind the HTTPS proxy).",
+    )
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = Field(
@@ -81,6 +87,12 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1)
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, description="Seconds between the bot's rounds of sending due notifications."
+    )
+    contact_reminder_days: int = Field(
+        default=90,
+        ge=1,
+        description="A contact leader is reminded of a talent they look after with no contact for this many "
+        "days (since the latest contact, or the pairing); a follow-up day they set reminds them too.",
     )
     window_phone: str = Field(
         default="0909-2222000", description="Phone number of the service window, quoted in replies."
@@ -113,6 +125,12 @@ class Settings(BaseSettings):
     def local_demo(self) -> bool:
         """The embedded default: an SQLite database and no Telegram bot."""
         return self.database_url.startswith("sqlite") and self.telegram_bot_token is None
+
+    @property
+    def secure_cookies(self) -> bool:
+        return (
+            not self.local_demo if self.backoffice_secure_cookies is None else self.backoffice_secure_cookies
+        )
 
     @property
     def open_for_evaluation(self) -> bool:

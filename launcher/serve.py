@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -33,7 +34,7 @@ from frontdesk.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
 from frontdesk.database import get_engine, session_scope
 from frontdesk.edge import SECRET_HEADER
 from inbox import scheduled as inbox_scheduled
-from launcher.prepare import prepare_database, prepare_tracker_store
+from launcher.prepare import prepare_database, prepare_demo_office, prepare_tracker_store
 from tickets import scheduled
 from tickets import service as ticket_service
 
@@ -216,6 +217,17 @@ def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]
             log_dir / "rasa.log" if log_dir else None,
         ),
     ]
+    backoffice_command = [
+        sys.executable,
+        "-m",
+        "backoffice",
+        "serve",
+        "--port",
+        str(settings.backoffice_port),
+    ]
+    services.append(
+        Service("back office", backoffice_command, env, log_dir / "backoffice.log" if log_dir else None)
+    )
     if settings.telegram_bot_token:
         services.append(
             Service(
@@ -249,12 +261,14 @@ def _check_prerequisites() -> None:
 def wait_until_ready(
     settings: Settings, services: list[Service], *, timeout: float = READY_TIMEOUT_SECONDS
 ) -> float:
-    """Block until Rasa reports a loaded model and the action server answers; returns the seconds waited."""
+    """Block until Rasa reports a loaded model and the action server and back office answer; returns the
+    seconds waited."""
     started = time.monotonic()
     params = {"token": settings.rasa_token.get_secret_value()} if settings.rasa_token else None
     pending = {
         "rasa": f"{settings.rasa_base_url}/status",
         "actions": f"http://127.0.0.1:{settings.actions_port}/health",
+        "back office": f"http://127.0.0.1:{settings.backoffice_port}/readyz",
     }
     while pending:
         for service in services:
@@ -288,7 +302,8 @@ def _log_to_file(path: Path) -> Path:
 
 def _sweep_every(interval: float, settings: Settings) -> None:
     """Periodically: the inbox's sweep (spooled messages in, unanswered ones ticketed), then the ticket
-    store's SLA sweep; a failed sweep is logged and retried next time."""
+    store's SLA sweep, then the contact leaders' reminders; a failed sweep is logged and retried next
+    time."""
     stale_after = dt.timedelta(seconds=settings.unanswered_after_seconds)
     while True:
         time.sleep(interval)
@@ -296,6 +311,8 @@ def _sweep_every(interval: float, settings: Settings) -> None:
             inbox_scheduled.sweep(spool_dir=settings.spool_dir, stale_after=stale_after)
             with session_scope() as session:
                 scheduled.sweep(session, sla=ticket_service.default_sla())
+            with session_scope() as session:
+                scheduled.remind_contact_leaders(session, every_days=settings.contact_reminder_days)
         except Exception as exc:
             log.error("sweep failed (%s); retrying in %.0f s", type(exc).__name__, interval)
 
@@ -348,12 +365,17 @@ def _crashed(service: Service, restarts: _Restarts, code: int, policy: RestartPo
 
 
 def _supervise(
-    services: list[Service], *, policy: RestartPolicy = RestartPolicy(), poll: float = 1.0
+    services: list[Service],
+    *,
+    policy: RestartPolicy = RestartPolicy(),
+    poll: float = 1.0,
+    while_: Callable[[], bool] = lambda: True,
 ) -> None:
-    """Keep the services running until interrupted: a crashed one is restarted with backoff while the
-    others run on; StartupError when one crashes too often. Runs in the main thread (see `Service.start`)."""
+    """Keep the services running until interrupted (or `while_` turns false): a crashed one is restarted
+    with backoff while the others run on; StartupError when one crashes too often. Runs in the main
+    thread (see `Service.start`)."""
     watched = [(service, _Restarts(policy.first_backoff)) for service in services]
-    while True:
+    while while_():
         for service, restarts in watched:
             if restarts.due is not None:
                 if time.monotonic() >= restarts.due:
@@ -372,7 +394,11 @@ def run(*, with_chat: bool) -> int:
         log.error("%s", exc)
         return 1
     _check_prerequisites()
-    ports = {"RASA_PORT": settings.rasa_port, "ACTIONS_PORT": settings.actions_port}
+    ports = {
+        "RASA_PORT": settings.rasa_port,
+        "ACTIONS_PORT": settings.actions_port,
+        "BACKOFFICE_PORT": settings.backoffice_port,
+    }
     if settings.telegram_bot_token and settings.telegram_webhook_url:
         ports["TELEGRAM_WEBHOOK_PORT"] = settings.telegram_webhook_port
     check_ports_free(ports)
@@ -397,16 +423,24 @@ def run(*, with_chat: bool) -> int:
         warm_up(settings)
         sweeper.start()
         log.info(
-            "front desk ready in %.1f s: Rasa %s, actions :%d",
+            "front desk ready in %.1f s: Rasa %s, actions :%d, back office http://127.0.0.1:%d/",
             seconds,
             settings.rasa_base_url,
             settings.actions_port,
+            settings.backoffice_port,
         )
+        if settings.local_demo:
+            demo_folder = Path(make_url(settings.database_url).database or VAR_DIR).parent
+            url = f"http://127.0.0.1:{settings.backoffice_port}/"
+            if accounts_file := prepare_demo_office(folder=demo_folder, url=url):
+                log.info("local demo: back-office sign-ins in %s", accounts_file)
         if with_chat:
             from bot.local_chat import chat
 
             log.info("from now on this process logs to %s", _log_to_file(VAR_DIR / "log" / "frontdesk.log"))
-            asyncio.run(chat(settings))
+            terminal = threading.Thread(target=asyncio.run, args=(chat(settings),), name="chat", daemon=True)
+            terminal.start()
+            _supervise(services, while_=terminal.is_alive)  # the services restarted while people chat
         else:
             _supervise(services)
         return 0

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
+import backoffice.audit
+import backoffice.models  # noqa: F401
 import bot.models  # noqa: F401
 import inbox.models  # noqa: F401
 import notifications.models  # noqa: F401

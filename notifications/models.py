@@ -32,6 +32,7 @@ class OutboxKind(enum.StrEnum):
     KEPT_AS_TICKET = "kept_as_ticket"  # to a talent: a question nothing answered in time is now a ticket
     OUTAGE = "outage"  # to the staff group: the database was down, talents' messages were kept
     CARD_BINDING = "card_binding"  # to a card's holder: it was bound, unbound, or another account tried
+    CONTACT_REMINDER = "contact_reminder"  # to a leader: a talent they look after is due for a contact
 
 
 class RecipientKind(enum.StrEnum):

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from frontdesk.clock import utcnow
@@ -41,6 +42,41 @@ def queue(
     )
     session.add(message)
     return message
+
+
+def queue_once(
+    session: Session,
+    *,
+    kind: OutboxKind,
+    recipient_kind: RecipientKind,
+    recipient: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    dedup_key: str,
+) -> int | None:
+    """Queue a notification unless one with `dedup_key` was ever queued, in one statement: of two
+    transactions queueing the same key at once, the second waits for the first and then queues nothing.
+    The new row's id, or None when the key was taken."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(OutboxMessage)
+        .values(
+            kind=str(kind),
+            ticket_id=None,
+            recipient_kind=str(recipient_kind),
+            recipient=recipient,
+            payload=payload,
+            dedup_key=dedup_key,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            parts_sent=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.dedup_key])
+        .returning(OutboxMessage.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

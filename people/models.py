@@ -1,16 +1,16 @@
 """Database tables of the people the front desk knows: the roster (staff, officers, leaders), the
-leaders' contact pairs, the talent registry (green-card holders) and messenger bindings with their lockout
-(one account per card; tries counted per account and per card)."""
+leaders' contact pairs and the contacts they record, the talent registry (green-card holders) and messenger
+bindings with their lockout (one account per card; tries counted per account and per card)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.clock import utcnow
+from frontdesk.clock import local_today, utcnow
 from frontdesk.database import Base, UtcDateTime, string_enum
 
 
@@ -33,6 +33,7 @@ class Person(Base):
     topics: Mapped[list[str]] = mapped_column(JSON)
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    away_from: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)  # None: from now on
     away_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
@@ -60,6 +61,38 @@ class ContactPair(Base):
     card_number: Mapped[str] = mapped_column(
         ForeignKey("talents.card_number", ondelete="CASCADE"), index=True
     )
+    paired_on: Mapped[dt.date] = mapped_column(Date, default=local_today)  # Beijing-time day
+
+
+class ContactKind(enum.StrEnum):
+    """How a leader was in contact with a talent."""
+
+    VISIT = "visit"
+    CALL = "call"
+    MESSAGE = "message"
+
+
+MAX_CONTACT_NOTE_CHARS = 500
+
+
+class ContactRecord(Base):
+    """A contact a leader had with a talent they look after: when (the Beijing-time day), how, a short
+    note, the day they mean to follow up (if any), and who recorded it. Kept when the pair ends."""
+
+    __tablename__ = "contact_records"
+    __table_args__ = (Index("ix_contact_records_pair_day", "person_id", "card_number", "contacted_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("roster_people.id", ondelete="CASCADE"))  # the leader
+    card_number: Mapped[str] = mapped_column(
+        ForeignKey("talents.card_number", ondelete="CASCADE"), index=True
+    )
+    contacted_on: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[ContactKind] = mapped_column(string_enum(ContactKind))
+    note: Mapped[str] = mapped_column(String(MAX_CONTACT_NOTE_CHARS), default="")
+    follow_up_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("roster_people.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Binding(Base):

@@ -99,6 +99,7 @@ def _show(args: argparse.Namespace, session: Session) -> int:
                     "before": e.before,
                     "after": e.after,
                     "note": e.note,
+                    "via": e.via,
                 }
                 for e in events
             ],
@@ -129,7 +130,7 @@ def _act(args: argparse.Namespace, session: Session) -> int:
     person = session.get(Person, args.person)
     try:
         ticket = commands.perform(
-            session, verb=verb, ticket_id=args.ticket.upper(), person=person, text=args.text or ""
+            session, verb=verb, ticket_id=args.ticket.upper(), person=person, text=args.text or "", via="cli"
         )
     except commands.Refused as refused:
         session.rollback()

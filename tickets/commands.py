@@ -18,12 +18,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from frontdesk.templating import message_environment
 from people.models import Person, Role
 from tickets import service
-from tickets.models import Ticket, TicketStatus
+from tickets.models import Ticket, TicketEvent, TicketStatus
 
 
 class Verb(enum.StrEnum):
@@ -191,13 +192,25 @@ def perform(
     ticket_id: str,
     person: Person | None,
     text: str = "",
+    via: str = "",
     now: dt.datetime | None = None,
 ) -> Ticket:
-    """Check that `person` may use `verb` on the ticket now, then do it (in the caller's transaction)."""
+    """Check that `person` may use `verb` on the ticket now, then do it (in the caller's transaction);
+    the audit trail records `via` (telegram, web, cli) with what they did."""
     ticket = check(session, verb=verb, ticket_id=ticket_id, person=person, text=text)
     assert person is not None
     try:
-        return _do(session, verb=verb, ticket=ticket, person=person, text=text, now=now)
+        last_event = session.scalar(
+            select(func.max(TicketEvent.id)).where(TicketEvent.ticket_id == ticket_id)
+        )
+        done = _do(session, verb=verb, ticket=ticket, person=person, text=text, now=now)
+        session.flush()
+        session.execute(
+            update(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id, TicketEvent.id > (last_event or 0))
+            .values(via=via)
+        )
+        return done
     except service.TicketError as error:
         session.rollback()
         current = session.get(Ticket, ticket_id)

@@ -1,4 +1,5 @@
-"""Database tables of the ticket store: tickets, their numbers and their audit trail."""
+"""Database tables of the ticket store: tickets, their numbers and their audit trail; the working time SLA
+clocks count (office hours and the holiday calendar administrators keep)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    Date,
     ForeignKey,
     Integer,
     String,
@@ -93,3 +96,28 @@ class TicketEvent(Base):
     before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
+    via: Mapped[str] = mapped_column(String(20), default="")  # where a person acted: telegram, web, cli
+
+
+class CalendarDay(Base):
+    """A day the State Council's calendar makes a holiday (working False) or an adjusted working day, 调休
+    (working True), as an administrator entered it: before chinesecalendar for that day."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(40), default="")
+
+
+class WorkingTime(Base):
+    """One row (id 1): the office hours administrators set (None: the OFFICE_HOURS setting) and the version
+    of the working-time rules, raised by every change to them or to the calendar days, so that every
+    process's SLA clock sees a change at once by reading one number."""
+
+    __tablename__ = "working_time"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    office_hours: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)

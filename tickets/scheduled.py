@@ -1,5 +1,6 @@
-"""Timers of the ticket store. The sweep is idempotent and keeps no state of its own: deadlines are
-stored on the tickets, so it can run every minute and after any restart."""
+"""Timers of the ticket store and the contact leaders. The sweeps are idempotent and keep no state of their
+own: deadlines are stored on the tickets, contacts and follow-up days on the contact records, so they can
+run every minute and after any restart."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk.clock import LOCAL_TZ, utcnow
+from notifications import outbox
 from notifications.models import STAFF_GROUP, OutboxKind, OutboxMessage, RecipientKind
+from people import contacts
+from people.models import Talent
 from tickets import service
 from tickets.models import Ticket, TicketStatus
 
@@ -113,3 +117,51 @@ def _digest(session: Session, *, ticket_ids: list[str], now: dt.datetime) -> int
             )
             queued += 1
     return queued
+
+
+def remind_contact_leaders(session: Session, *, every_days: int, now: dt.datetime | None = None) -> int:
+    """Tell each contact leader, through the outbox, of every talent of theirs due for a contact today
+    (people.contacts.due_contacts): once per talent, reason and due day, however many sweeps run, one after
+    the other or at the same moment. Returns how many reminders were queued."""
+    now = now or utcnow()
+    due = contacts.due_contacts(session, today=now.astimezone(LOCAL_TZ).date(), every_days=every_days)
+    by_key = {_reminder_key(item): item for item in due}
+    if not by_key:
+        return 0
+    taken = set(session.scalars(select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(by_key))))
+    cards = {item.card_number for item in due}
+    talents = {t.card_number: t for t in session.scalars(select(Talent).where(Talent.card_number.in_(cards)))}
+    queued = 0
+    for key, item in by_key.items():
+        if key in taken:
+            continue
+        talent = talents[item.card_number]
+        queued += (
+            outbox.queue_once(
+                session,
+                kind=OutboxKind.CONTACT_REMINDER,
+                recipient_kind=RecipientKind.PERSON,
+                recipient=item.person_id,
+                payload={
+                    "reason": item.reason,
+                    "talent": talent.name,
+                    "tier": talent.tier,
+                    "district": talent.district,
+                    "card": f"{talent.card_number[:2]}••••{talent.card_number[-2:]}",
+                    "due_on": item.due_on.isoformat(),
+                    "last_contact_on": item.last_contact_on.isoformat() if item.last_contact_on else None,
+                    "follow_up_on": item.follow_up_on.isoformat() if item.follow_up_on else None,
+                    "every_days": every_days,
+                },
+                now=now,
+                dedup_key=key,
+            )
+            is not None
+        )
+    if queued:
+        log.info("contact reminders: %d queued", queued)
+    return queued
+
+
+def _reminder_key(item: contacts.Due) -> str:
+    return f"contact:{item.reason}:{item.person_id}:{item.card_number}:{item.due_on.isoformat()}"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from notifications import outbox
 from notifications.models import STAFF_GROUP, OutboxKind, OutboxMessage, RecipientKind
 from people.models import ContactPair, Person
 from tickets.models import Priority, Ticket, TicketCounter, TicketEvent, TicketStatus
+from tickets.office_calendar import StoredCalendar
 from tickets.working_time import WorkingCalendar
 
 TICKET_ID_PATTERN = re.compile(r"^GC-(\d{4})-(\d{6})$")
@@ -187,7 +188,11 @@ def _check(ticket: Ticket, action: str) -> TicketStatus | None:
 
 
 def available(person: Person, *, now: dt.datetime) -> bool:
-    return person.active and (person.away_until is None or person.away_until <= now)
+    """Active and not away now (away from `away_from`, or from whenever it was set, to `away_until`)."""
+    away = person.away_until is not None and person.away_until > now
+    if away and person.away_from is not None:
+        away = person.away_from <= now
+    return person.active and not away
 
 
 def covers(person: Person, *, district: str | None, topic: str | None) -> bool:
@@ -617,15 +622,70 @@ def in_scope(person: Person, ticket: Ticket, *, contacts: frozenset[str] = froze
     )
 
 
-def queue_for(session: Session, *, person: Person) -> list[Ticket]:
-    """The open tickets in a person's scope, most urgent and oldest first."""
-    tickets = session.scalars(
-        select(Ticket)
-        .where(Ticket.status.in_(OPEN_STATUSES))
-        .order_by(Ticket.priority.desc(), Ticket.created_at)
-    )
+def scope_clause(person: Person, *, contacts: frozenset[str]) -> ColumnElement[bool]:
+    """`in_scope` as an SQL condition on tickets, for queries over many of them."""
+    covered = [Ticket.escalation_level <= person.level]
+    if "all" not in person.districts:
+        covered.append(or_(Ticket.district.is_(None), Ticket.district.in_(person.districts)))
+    if "all" not in person.topics:
+        covered.append(or_(Ticket.topic.is_(None), Ticket.topic.in_(person.topics)))
+    given = [Ticket.assignee_id == person.id, Ticket.escalated_to_id == person.id]
+    if contacts:
+        given.append(Ticket.card_number.in_(contacts))
+    return or_(*given, and_(*covered))
+
+
+def queue_for(session: Session, *, person: Person, limit: int | None = None) -> list[Ticket]:
+    """The open tickets in a person's scope, most urgent and oldest first (the first `limit` of them)."""
     contacts = contact_cards(session, person=person)
-    return [ticket for ticket in tickets if in_scope(person, ticket, contacts=contacts)]
+    query = (
+        select(Ticket)
+        .where(Ticket.status.in_(OPEN_STATUSES), scope_clause(person, contacts=contacts))
+        .order_by(Ticket.priority.desc(), Ticket.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def queue_view(
+    session: Session,
+    *,
+    person: Person,
+    view: str = "district",
+    topic: str = "",
+    district: str = "",
+    status: str = "",
+    limit: int = 200,
+) -> tuple[list[Ticket], int]:
+    """A page of a person's queue, oldest first, and how many tickets the whole view holds. `view`: "mine"
+    (given or escalated to them), "unassigned" (open, nobody's), else everything in their scope; empty
+    filters match all."""
+    contacts = contact_cards(session, person=person)
+    conditions = [Ticket.status.in_(OPEN_STATUSES), scope_clause(person, contacts=contacts)]
+    if view == "mine":
+        conditions.append(or_(Ticket.assignee_id == person.id, Ticket.escalated_to_id == person.id))
+    elif view == "unassigned":
+        conditions += [Ticket.assignee_id.is_(None), Ticket.status == TicketStatus.OPEN]
+    for column, value in ((Ticket.topic, topic), (Ticket.district, district), (Ticket.status, status)):
+        if value:
+            conditions.append(column == value)
+    total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
+    page = session.scalars(
+        select(Ticket).where(*conditions).order_by(Ticket.created_at, Ticket.id).limit(limit)
+    )
+    return list(page), total
+
+
+def queue_version(session: Session, *, person: Person) -> str:
+    """A short value that changes whenever a ticket of the person's open queue is added, changed or leaves
+    it (their count and latest update): cheap enough to ask every few seconds."""
+    contacts = contact_cards(session, person=person)
+    in_queue = (Ticket.status.in_(OPEN_STATUSES), scope_clause(person, contacts=contacts))
+    latest = session.execute(select(func.count(), func.max(Ticket.updated_at)).where(*in_queue)).one()
+    newest_change = session.scalar(
+        select(func.max(Ticket.updated_at)).where(scope_clause(person, contacts=contacts))
+    )
+    return f"{latest[0]}@{latest[1]}@{newest_change}"
 
 
 def list_tickets(session: Session, *, statuses: tuple[TicketStatus, ...] = OPEN_STATUSES) -> list[Ticket]:
@@ -683,12 +743,43 @@ def sla_policy(
 
 @lru_cache(maxsize=1)
 def default_sla() -> SlaPolicy:
-    """The SLA policy configured for this deployment (OFFICE_HOURS, SLA_* settings)."""
+    """The SLA policy configured for this deployment (SLA_* settings), on the office hours and holiday
+    calendar administrators keep (tickets.office_calendar; OFFICE_HOURS and chinesecalendar until they
+    do), followed as they change."""
     settings = get_settings()
-    return sla_policy(
+    policy = sla_policy(
         office_hours=settings.office_hours,
         first_response_hours=settings.sla_first_response_hours,
         urgent_first_response_hours=settings.sla_urgent_first_response_hours,
         resolution_hours=settings.sla_resolution_hours,
         warning_share=settings.sla_warning_share,
     )
+    return replace(policy, calendar=StoredCalendar(default_office_hours=settings.office_hours))
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """Where a ticket stands against its next deadline: which one, when, the working time left (negative
+    once breached) and a state people read at a glance."""
+
+    deadline: str  # "first_response" or "resolution"
+    due: dt.datetime
+    left: dt.timedelta
+    state: str  # "ok", "warning" or "breached"
+
+
+def sla_clock(ticket: Ticket, *, sla: SlaPolicy, now: dt.datetime) -> SlaClock | None:
+    """The clock of an open ticket (None once resolved or closed, or without deadlines)."""
+    if ticket.status not in OPEN_STATUSES:
+        return None
+    if ticket.first_responded_at is None and ticket.first_response_due is not None:
+        deadline, due, warn_at = "first_response", ticket.first_response_due, ticket.first_response_warn_at
+    elif ticket.resolution_due is not None:
+        deadline, due = "resolution", ticket.resolution_due
+        warn_at = due - (due - ticket.created_at) * (1 - sla.warning_share)
+    else:
+        return None
+    if due <= now:
+        return SlaClock(deadline, due, -sla.calendar.between(due, now), "breached")
+    state = "warning" if warn_at is not None and warn_at <= now else "ok"
+    return SlaClock(deadline, due, sla.calendar.between(now, due), state)

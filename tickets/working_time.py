@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
@@ -52,6 +53,17 @@ class ChineseWorkdays:
     def __init__(self) -> None:
         self._known: dict[date, bool] = {}  # chinesecalendar takes ~0.1 ms a lookup
         self._missing_years: set[int] = set()
+        self._covered: dict[int, bool] = {}
+
+    def covers(self, year: int) -> bool:
+        """Whether chinesecalendar has holiday data for `year` (asked without a warning)."""
+        if year not in self._covered:
+            try:
+                chinese_calendar.is_workday(date(year, 6, 1))
+                self._covered[year] = True
+            except NotImplementedError:
+                self._covered[year] = False
+        return self._covered[year]
 
     def __call__(self, day: date) -> bool:
         if day not in self._known:
@@ -66,7 +78,8 @@ class ChineseWorkdays:
                 self._missing_years.add(day.year)
                 logger.warning(
                     "chinesecalendar has no data for %d: counting Monday to Friday as working days, "
-                    "without public holidays; upgrade chinesecalendar",
+                    "without public holidays; enter the year's holidays in the back office (/admin/calendar) "
+                    "or upgrade chinesecalendar",
                     day.year,
                 )
         return day.weekday() < 5
@@ -81,32 +94,21 @@ def _local(moment: datetime, *, name: str) -> datetime:
     return moment.astimezone(LOCAL_TZ)
 
 
-class WorkingCalendar:
-    """Office hours on working days; `add` gives SLA deadlines, `between` the working time elapsed.
+@dataclass(frozen=True)
+class WorkingRules:
+    """What working time is: the office periods of a working day, and which days are working days."""
 
-    Working days are chinesecalendar's (`chinese_workdays`) unless `is_working_day` is given.
-    """
+    office_hours: OfficeHours
+    is_working_day: Callable[[date], bool]
 
-    def __init__(
-        self,
-        *,
-        office_hours: str = DEFAULT_OFFICE_HOURS,
-        is_working_day: Callable[[date], bool] | None = None,
-    ) -> None:
-        self.office_hours = parse_office_hours(office_hours)
-        self._is_working_day = is_working_day or chinese_workdays
-
-    def is_working_day(self, day: date) -> bool:
-        return self._is_working_day(day)
-
-    def _periods(self, day: date) -> Iterator[tuple[datetime, datetime]]:
+    def periods(self, day: date) -> Iterator[tuple[datetime, datetime]]:
         for opens, closes in self.office_hours:
             yield (
                 datetime.combine(day, opens, tzinfo=LOCAL_TZ),
                 datetime.combine(day, closes, tzinfo=LOCAL_TZ),
             )
 
-    def _working_days_from(self, day: date) -> Iterator[date]:
+    def working_days_from(self, day: date) -> Iterator[date]:
         """Working days from `day` on; ends after MAX_NON_WORKING_DAYS non-working days in a row."""
         idle = 0
         while idle <= MAX_NON_WORKING_DAYS:
@@ -117,6 +119,34 @@ class WorkingCalendar:
                 idle += 1
             day += timedelta(days=1)
 
+
+class WorkingCalendar:
+    """Office hours on working days; `add` gives SLA deadlines, `between` the working time elapsed.
+
+    Working days are chinesecalendar's (`chinese_workdays`) unless `is_working_day` is given. A calendar
+    whose rules live elsewhere (tickets.office_calendar.StoredCalendar) overrides `rules`.
+    """
+
+    def __init__(
+        self,
+        *,
+        office_hours: str = DEFAULT_OFFICE_HOURS,
+        is_working_day: Callable[[date], bool] | None = None,
+    ) -> None:
+        self._rules = WorkingRules(parse_office_hours(office_hours), is_working_day or chinese_workdays)
+
+    def rules(self, *, for_deadline: bool = False) -> WorkingRules:
+        """The rules in force; `for_deadline` when a deadline is being set (a calendar kept elsewhere then
+        makes sure its rules are the newest)."""
+        return self._rules
+
+    @property
+    def office_hours(self) -> OfficeHours:
+        return self.rules().office_hours
+
+    def is_working_day(self, day: date) -> bool:
+        return self.rules().is_working_day(day)
+
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The instant `duration` of working time after `start`, in Asia/Shanghai.
 
@@ -126,9 +156,10 @@ class WorkingCalendar:
         if duration < timedelta(0):
             raise ValueError(f"duration must not be negative, got {duration}")
         moment = _local(start, name="start")
+        rules = self.rules(for_deadline=True)
         remaining = duration
-        for day in self._working_days_from(moment.date()):
-            for opens, closes in self._periods(day):
+        for day in rules.working_days_from(moment.date()):
+            for opens, closes in rules.periods(day):
                 if closes <= moment:
                     continue
                 begin = max(opens, moment)
@@ -140,11 +171,12 @@ class WorkingCalendar:
     def between(self, start: datetime, end: datetime) -> timedelta:
         """The working time from `start` to `end`; zero if `end` is not after `start`."""
         first, last = _local(start, name="start"), _local(end, name="end")
+        rules = self.rules()
         total = timedelta(0)
         day = first.date()
         while day <= last.date():
-            if self.is_working_day(day):
-                for opens, closes in self._periods(day):
+            if rules.is_working_day(day):
+                for opens, closes in rules.periods(day):
                     total += max(timedelta(0), min(closes, last) - max(opens, first))
             day += timedelta(days=1)
         return total

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ def test_demo_chat_answers_opens_a_ticket_and_stops_cleanly(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'demo.db'}",
         RASA_PORT=str(free_port()),
         ACTIONS_PORT=str(free_port()),
+        BACKOFFICE_PORT=str(free_port()),
     )
     env.pop("TELEGRAM_BOT_TOKEN", None)
     lines = "博乐市的人才公寓怎么申请？\n我要找人工\n今天天气怎么样\n/quit\n"
@@ -57,6 +59,7 @@ def test_the_demo_keeps_the_contract_open_for_evaluators_on_this_machine(tmp_pat
         DATABASE_URL=f"sqlite:///{tmp_path / 'demo.db'}",
         RASA_PORT=rasa.rsplit(":", 1)[1],
         ACTIONS_PORT=str(free_port()),
+        BACKOFFICE_PORT=str(free_port()),
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "launcher.serve"],
@@ -81,6 +84,7 @@ def test_the_demo_keeps_the_contract_open_for_evaluators_on_this_machine(tmp_pat
         page = {"Origin": "http://example.org"}
         tracker = f"{rasa}/conversations/dlg-demo-1/tracker"
         assert httpx.get(tracker, headers=page, timeout=30).status_code == 403
+        signs_in_to_the_back_office(tmp_path, f"http://127.0.0.1:{env['BACKOFFICE_PORT']}")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
@@ -97,3 +101,16 @@ def wait_for_model(rasa: str, server: subprocess.Popen, timeout: float = 240) ->
             pass
         time.sleep(0.5)
     pytest.fail("the demo's Rasa server did not load its model")
+
+
+def signs_in_to_the_back_office(folder, url: str) -> None:
+    """The demo's back-office accounts (in a file beside the database, for this user only) sign in."""
+    accounts = folder / "demo-accounts.txt"
+    assert accounts.stat().st_mode & 0o077 == 0
+    person_id, password, _ = accounts.read_text(encoding="utf-8").splitlines()[1].split("\t")
+    with httpx.Client(base_url=url, timeout=30) as browser:
+        form = browser.get("/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        signed = browser.post("/login", data={"person_id": person_id, "password": password, "csrf": csrf})
+        assert signed.status_code == 303
+        assert browser.get("/queue").status_code == 200

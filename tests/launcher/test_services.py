@@ -45,14 +45,19 @@ def test_every_service_gets_the_secrets_in_its_environment_and_no_command_line_s
         configured.rasa_channel_secret.get_secret_value(),
     )
     services = build_services(configured, log_dir=None)
-    assert [service.name for service in services] == ["action server", "rasa server", "telegram bot"]
+    assert [service.name for service in services] == [
+        "action server",
+        "rasa server",
+        "back office",
+        "telegram bot",
+    ]
     for service in services:
         assert service.env["RASA_TOKEN"] == token and service.env["RASA_CHANNEL_SECRET"] == secret
         assert service.env["RASA_OPEN_FOR_EVALUATION"] == "0"
         assert service.env["MAX_MESSAGE_CHARS"] == "1000"
         assert not any(token in part or secret in part for part in service.command)
         assert "--cors" not in service.command
-    actions, rasa, _ = services
+    actions, rasa, *_ = services
     assert actions.command[1:3] == ["-m", "actions.server"]
     assert rasa.command[1:4] == ["-m", "nlu.rasa_cli", "run"] and "--enable-api" in rasa.command
     assert channel_headers(configured) == {SECRET_HEADER: secret}

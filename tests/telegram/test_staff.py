@@ -183,6 +183,7 @@ async def test_commands_carry_a_ticket_through_its_life(bot, fake_api, ticket_id
     } <= set(rows)
     with session_scope() as session:
         assert service.events_of(session, ticket_id=ticket_id)[3].note == "已电话联系"
+        assert {event.via for event in service.events_of(session, ticket_id=ticket_id)[1:]} == {"telegram"}
 
 
 async def test_the_ticket_command_shows_times_in_beijing_time(bot, fake_api, bot_database):

@@ -52,7 +52,11 @@ def test_operator_imports_the_roster_and_works_a_ticket(tmp_path):
     assert stranger.returncode == 2 and "only active people on the roster" in stranger.stderr
     tickets("reply", ticket_id, "已联系用人单位", "--person", "staff-bole-1", database=db)
     shown = json.loads(tickets("--json", "show", ticket_id, database=db).stdout)
-    assert [e["action"] for e in shown["events"]] == ["created", "claim", "reply"]
+    assert [(e["action"], e["via"]) for e in shown["events"]] == [
+        ("created", ""),
+        ("claim", "cli"),
+        ("reply", "cli"),
+    ]
     assert (
         "resolved" in tickets("resolve", ticket_id, "已办结", "--person", "staff-bole-1", database=db).stdout
     )
