@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 NEW_QUESTION = "newq"
 
 Deliver = Callable[[list[BotMessage]], Awaitable[None]]  # shows the replies to the talent
+# The custom type of the apology when the assistant was down and not even a ticket could be saved: the
+# message stays unanswered in the inbox, for the sweep to ticket.
+NOT_SAVED = "not_saved"
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,11 @@ async def talent_turn(
     limit: int,
     as_new_question: bool = False,
     deliver: Deliver | None = None,
+    key: str | None = None,
 ) -> list[BotMessage]:
     """Everything the talent should see in answer to `raw_text` (typed text, or a button's payload).
+    `key`: the channel's own id of this inbound message, when it may hand the same message over twice
+    (nothing is said the second time: the first is in the inbox, whose sweep sees to it).
 
     The message is kept in the inbox before anything else (in the local spool while the database is
     down) and settled once `deliver` has shown the replies: if the process dies in between, the inbox's
@@ -132,16 +138,20 @@ async def talent_turn(
     except SQLAlchemyError:
         language = inbound.language
     inbound = replace(inbound, language=language)
-    key = inbox_service.new_key()
-    kept = await asyncio.to_thread(
-        inbox_flows.receive,
-        key=key,
-        channel=channel,
-        sender_id=sender_id,
-        text=inbound.full_text,
-        language=inbound.language,
-        spool_dir=get_settings().spool_dir,
-    )
+    key = key or inbox_service.new_key()
+    try:
+        kept = await asyncio.to_thread(
+            inbox_flows.receive,
+            key=key,
+            channel=channel,
+            sender_id=sender_id,
+            text=inbound.full_text,
+            language=inbound.language,
+            spool_dir=get_settings().spool_dir,
+        )
+    except inbox_flows.AlreadyReceived:
+        log.info("a message of %s handed over again: left to the inbox", sender_id)
+        return []
     if not kept:  # the database is down: the spool keeps the message until a ticket can be opened
         return await _delivered(deliver, [BotMessage(text=render("kept_for_later", inbound.language))])
     to_waiting_ticket = not as_new_question and verified(raw_text) is None  # typed, not a button
@@ -155,6 +165,8 @@ async def talent_turn(
         to_waiting_ticket=to_waiting_ticket,
     )
     await _delivered(deliver, replies)
+    if any(reply.custom and reply.custom.get("type") == NOT_SAVED for reply in replies):
+        return replies  # neither answered nor ticketed: the inbox's sweep tickets it and tells the talent
     ticket_id = next((r.custom["ticket_id"] for r in replies if _is_ticket(r)), None)
     status = InboxStatus.TICKETED if ticket_id else InboxStatus.ANSWERED
     try:
@@ -245,7 +257,9 @@ async def _saved_as_ticket(*, channel: str, sender_id: str, inbound: Inbound, ke
         )
     except SQLAlchemyError:
         log.exception("could not save the question of %s as a ticket", sender_id)
-        return BotMessage(text=render("assistant_unavailable", inbound.language, ticket_id=None))
+        return BotMessage(
+            text=render("assistant_unavailable", inbound.language, ticket_id=None), custom={"type": NOT_SAVED}
+        )
     log.info("question of %s saved as ticket %s", sender_id, ticket_id)
     return BotMessage(
         text=render("assistant_unavailable", inbound.language, ticket_id=ticket_id),

@@ -1,12 +1,13 @@
-"""What the Telegram channel itself keeps: updates already handled, each talent's chosen language, the
-long payloads of buttons behind short keys, and staff reply prompts (in the database, so that a restart
-or a second bot process keeps them)."""
+"""What the Telegram channel itself keeps: updates received and those already handled, each talent's
+chosen language, the long payloads of buttons behind short keys, and staff reply prompts (in the
+database, so that a restart or a second bot process keeps them)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import JSON, BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.clock import utcnow
@@ -20,6 +21,18 @@ class ProcessedUpdate(Base):
 
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+
+class ReceivedUpdate(Base):
+    """An update as fetched from Telegram, written before the next getUpdates acknowledges it: a bot killed
+    before handling it finds it here when it starts again (Telegram would not send it again)."""
+
+    __tablename__ = "telegram_received_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 
 

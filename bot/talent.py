@@ -162,6 +162,7 @@ async def ask_assistant(
             limit=settings.max_message_chars,
             as_new_question=as_new_question,
             deliver=functools.partial(send_replies, context, chat.id),
+            key=f"telegram-{context.bot.id}-{update.update_id}",  # the same when the update is replayed
         )
 
 

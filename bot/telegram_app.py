@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import HTTPXRequest
 
 from bot import delivery, staff, state, talent, updates
 from bot.messages import render
@@ -69,12 +70,19 @@ def build_application(settings: Settings) -> Application:
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     logging.getLogger("telegram.ext.Updater").addFilter(_WEBHOOK_LOG_FILTER)  # the webhook handler's logger
+    bot = updates.WritingDownBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        request=HTTPXRequest(connection_pool_size=256),  # as ApplicationBuilder would: replies go out at once
+        get_updates_request=HTTPXRequest(),
+        rate_limiter=AIORateLimiter(max_retries=2),
+    )
     application = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .bot(bot)
+        .application_class(updates.SettlingApplication)
         .concurrent_updates(True)
+        .post_init(updates.handle_unsettled)
         .post_shutdown(_close_client)
         .build()
     )

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from frontdesk.clock import utcnow
 from frontdesk.database import session_scope
@@ -17,9 +17,14 @@ log = logging.getLogger(__name__)
 _outage_since: dt.datetime | None = None  # this process found the database down since then
 
 
+class AlreadyReceived(Exception):
+    """A message whose key is in the inbox already (a channel handling one inbound message again)."""
+
+
 def receive(*, key: str, channel: str, sender_id: str, text: str, language: str, spool_dir: Path) -> bool:
     """Keep the message in the inbox; True when it is there. While the database is down it is spooled
-    to `spool_dir` instead (False), and the outage is logged once, not per message."""
+    to `spool_dir` instead (False), and the outage is logged once, not per message. AlreadyReceived when
+    the key is in the inbox (the inbox's sweep sees to that message)."""
     global _outage_since
     now = utcnow()
     try:
@@ -27,6 +32,8 @@ def receive(*, key: str, channel: str, sender_id: str, text: str, language: str,
             service.record(
                 session, key=key, channel=channel, sender_id=sender_id, text=text, language=language
             )
+    except IntegrityError:
+        raise AlreadyReceived(key) from None
     except SQLAlchemyError as exc:
         spool.keep(
             spool_dir,

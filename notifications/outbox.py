@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -87,7 +87,9 @@ def retry_delay(attempts: int) -> dt.timedelta:
 def due(
     session: Session, *, now: dt.datetime, limit: int = 50, talents_of: str | None = None
 ) -> list[OutboxMessage]:
-    """Pending messages whose time has come, oldest first (locked against other workers on PostgreSQL).
+    """Pending messages whose time has come, talents' first, then oldest first (locked against other
+    workers on PostgreSQL): a backlog of staff cards, held back by the group chat's rate limit, never
+    keeps a talent waiting for their answer or ticket number.
 
     With `talents_of` (a sender-id prefix such as "telegram:"), messages for talents of other channels
     are left for those channels; messages for staff and leaders are always included.
@@ -95,7 +97,7 @@ def due(
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
+        .order_by(case((OutboxMessage.recipient_kind == RecipientKind.TALENT, 0), else_=1), OutboxMessage.id)
         .limit(limit)
     )
     if talents_of is not None:

@@ -16,6 +16,8 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:
     """The bot application, polling (as in production) until the block ends."""
     application = build_application(settings)
     await application.initialize()
+    if application.post_init:  # as run_polling does
+        await application.post_init(application)
     await application.start()
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0, timeout=1)

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from bot import flows
+from frontdesk.database import session_scope
 from frontdesk.payloads import sign
+from inbox import scheduled
+from inbox.models import InboundMessage, InboxStatus
 from people import registry
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.running import running_bot
@@ -157,3 +164,24 @@ async def test_an_unknown_command_or_a_typed_payload_gets_the_list_of_commands(s
     fake_api.send_command(1031, '/inform{"district":"博乐市"}')
     polite = await replies(fake_api, 1031, 2)
     assert all("没有这个命令" in m["text"] and "/mytickets" in m["text"] for m in polite)
+
+
+async def test_a_question_not_even_saved_as_a_ticket_stays_for_the_sweep(bot, fake_api, monkeypatch):
+    """Rasa down and the ticket not saved: the talent is asked to try again, and the message is left
+    unanswered in the inbox (not marked answered), so that the sweep tickets it and tells the talent."""
+
+    def fail(**_: object) -> str:
+        raise OperationalError("INSERT INTO tickets", {}, Exception("database restarting"))
+
+    monkeypatch.setattr(flows, "_save_question", fail)
+    fake_api.send_text(1012, "人才公寓可以住几年")
+    reply = (await replies(fake_api, 1012))[-1]["text"]
+    assert "智能助手暂时无法回答" in reply and "GC-" not in reply
+    await asyncio.sleep(0.5)  # the turn settles after the reply
+    with session_scope() as session:
+        row = session.scalars(select(InboundMessage).where(InboundMessage.sender_id == "telegram:1012")).one()
+        assert row.status is InboxStatus.RECEIVED
+    (ticket_id,) = await asyncio.to_thread(scheduled.ticket_unanswered, stale_after=dt.timedelta(0))
+    with session_scope() as session:
+        assert session.get(InboundMessage, row.key).status is InboxStatus.TICKETED
+    assert ticket_id in (await replies(fake_api, 1012, 2))[-1]["text"]
