@@ -1,20 +1,27 @@
-"""The back office on a real (migrated) database through Starlette's test client: people signed in by the
-login form, as a browser does."""
+"""The back office on a real (migrated) database, through Starlette's test client (people signed in by the
+login form, as a browser does) and in a real browser (Debian's Chromium driven by Playwright against the
+application served by uvicorn on loopback, axe-core checking the pages)."""
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import uvicorn
 from starlette.testclient import TestClient
 
 from backoffice import accounts
 from backoffice.app import create_app
 from frontdesk import database
-from frontdesk.config import Settings, get_settings
+from frontdesk.config import PROJECT_ROOT, Settings, get_settings
 from frontdesk.database import session_scope
 from frontdesk.migrate import upgrade_schema
+from launcher.serve import free_port
 from people import registry, roster
 from tests.conftest import ROSTER_YAML, SECRET, TALENTS_CSV
 from tickets import service
@@ -93,3 +100,76 @@ def new_ticket(
                 {"who": "bot", "text": "<b>抱歉</b>，我转人工。"},
             ],
         ).id
+
+
+# -- the browser: Debian's Chromium driven by Playwright, the application served by uvicorn on loopback --
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = PROJECT_ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def _require(path: Path, how: str) -> None:
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: {how}")
+        pytest.skip(f"{path} is missing: {how}")
+
+
+@pytest.fixture
+def office_url(office_database: str) -> Iterator[str]:
+    """The back office served by uvicorn in a thread, on a free loopback port."""
+    port = free_port()
+    app = create_app(Settings(_env_file=None, database_url=office_database, backoffice_secure_cookies=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the back office did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(office_url: str):
+    _require(CHROMIUM, "apt-get install chromium (.ci/run does)")
+    _require(AXE, "npm ci --prefix tests/browser (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=office_url, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    page.evaluate(
+        AXE.read_text(encoding="utf-8")
+    )  # through the debugger: the page's CSP forbids inline scripts
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {[node['target'] for node in violation['nodes']][:3]}"
+        for violation in result["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
+def sign_in_browser(page, person_id: str) -> None:
+    """The login form filled in and sent in the browser (the login page checked with axe-core too)."""
+    page.goto("/queue")
+    assert "/login" in page.url
+    assert accessibility_problems(page) == []
+    page.get_by_label("工作人员编号").fill(person_id)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/queue")

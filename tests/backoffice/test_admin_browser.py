@@ -7,14 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from frontdesk.clock import LOCAL_TZ
-from tests.backoffice.conftest import ADMIN
+from tests.backoffice.conftest import ADMIN, accessibility_problems
+from tests.backoffice.conftest import sign_in_browser as sign_in
 from tests.backoffice.test_admin import REGISTRY_CSV, _first_response_due
-from tests.backoffice.test_browser import (  # noqa: F401  (the fixtures)
-    accessibility_problems,
-    office_url,
-    page,
-    sign_in,
-)
 
 ADMIN_PAGES = (
     "/admin",
@@ -28,7 +23,7 @@ ADMIN_PAGES = (
 )
 
 
-def test_every_administration_page_is_accessible_in_both_languages(page):  # noqa: F811
+def test_every_administration_page_is_accessible_in_both_languages(page):
     sign_in(page, ADMIN)
     page.get_by_role("link", name="管理", exact=True).click()
     page.wait_for_url("**/admin")
@@ -47,7 +42,7 @@ def test_every_administration_page_is_accessible_in_both_languages(page):  # noq
     assert accessibility_problems(page) == []
 
 
-def test_an_administrator_enters_2027_holidays_and_a_deadline_moves(page, tmp_path):  # noqa: F811
+def test_an_administrator_enters_2027_holidays_and_a_deadline_moves(page, tmp_path):
     eve = dt.datetime(2026, 12, 31, 19, 0, tzinfo=LOCAL_TZ)
     assert _first_response_due(eve) == dt.datetime(2027, 1, 1, 13, 0, tzinfo=LOCAL_TZ)
     sign_in(page, ADMIN)

@@ -1,91 +1,29 @@
-"""The back office in a real browser: Debian's Chromium driven by Playwright against the application served
-by uvicorn on loopback; axe-core checks every page for serious and critical accessibility problems."""
+"""The back office in a real browser (the `page` fixture: Debian's Chromium driven by Playwright, axe-core
+checking for serious and critical accessibility problems): staff work a ticket and the talent receives the
+reply through the fake Bot API, a new ticket arrives without a reload, the keyboard, a leader records a
+contact and its follow-up reminder is scheduled."""
 
 from __future__ import annotations
 
-import os
+import asyncio
+import datetime as dt
 import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
+from pydantic import SecretStr
+from sqlalchemy import select
 
-from backoffice.app import create_app
-from frontdesk.config import PROJECT_ROOT, Settings
+from frontdesk.clock import LOCAL_TZ, local_today
+from frontdesk.config import Settings
+from frontdesk.database import session_scope
 from launcher.serve import free_port
-from tests.backoffice.conftest import PASSWORD, new_ticket
-
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = PROJECT_ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-def _require(path: Path, how: str) -> None:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: {how}")
-        pytest.skip(f"{path} is missing: {how}")
-
-
-@pytest.fixture
-def office_url(office_database: str) -> Iterator[str]:
-    """The back office served by uvicorn in a thread, on a free loopback port."""
-    port = free_port()
-    app = create_app(Settings(_env_file=None, database_url=office_database, backoffice_secure_cookies=False))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the back office did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def page(office_url: str):
-    _require(CHROMIUM, "apt-get install chromium (.ci/run does)")
-    _require(AXE, "npm ci --prefix tests/browser (make test does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=office_url, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def accessibility_problems(page) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now."""
-    page.evaluate(
-        AXE.read_text(encoding="utf-8")
-    )  # through the debugger: the page's CSP forbids inline scripts
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{violation['id']} ({violation['impact']}): {[node['target'] for node in violation['nodes']][:3]}"
-        for violation in result["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
-
-
-def sign_in(page, person_id: str) -> None:
-    page.goto("/queue")
-    assert "/login" in page.url
-    assert accessibility_problems(page) == []
-    page.get_by_label("工作人员编号").fill(person_id)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/queue")
+from notifications.models import OutboxMessage
+from tests.backoffice.conftest import accessibility_problems, new_ticket
+from tests.backoffice.conftest import sign_in_browser as sign_in
+from tests.fake_bot_api import FakeBotApi
+from tests.telegram.running import running_bot
+from tickets import scheduled
 
 
 def test_staff_work_a_ticket_in_the_browser_and_every_page_is_accessible(page):
@@ -135,3 +73,73 @@ def test_the_english_interface_is_accessible_too(page):
     page.get_by_role("heading", name="Tickets").wait_for()
     assert page.evaluate("document.documentElement.lang") == "en"
     assert accessibility_problems(page) == []
+
+
+@pytest.fixture
+def telegram(office_database: str) -> Iterator[FakeBotApi]:
+    """The Telegram bot delivering the outbox, polling a fake Bot API server, in a thread of its own."""
+    with FakeBotApi() as api:
+        settings = Settings(
+            _env_file=None,
+            database_url=office_database,
+            telegram_bot_token=SecretStr(api.token),
+            telegram_api_base_url=api.base_url,
+            rasa_port=free_port(),
+            outbox_poll_seconds=0.2,
+        )
+        stop, started = threading.Event(), threading.Event()
+
+        async def serve() -> None:
+            async with running_bot(settings):
+                started.set()
+                while not stop.is_set():
+                    await asyncio.sleep(0.1)
+
+        thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+        thread.start()
+        assert started.wait(20), "the bot did not start"
+        yield api
+        stop.set()
+        thread.join(timeout=20)
+
+
+def test_a_reply_written_in_the_browser_reaches_the_talent_on_telegram(page, telegram):
+    ticket_id = new_ticket()
+    sign_in(page, "staff-bole")
+    page.goto(f"/tickets/{ticket_id}")
+    page.get_by_role("button", name="认领").click()
+    page.get_by_role("status").filter(has_text="已认领").wait_for()
+    page.get_by_label("回复、备注或说明").fill("请带身份证到一楼窗口办理，周一至周五。")
+    page.get_by_role("button", name="回复人才").click()
+    page.get_by_role("status").filter(has_text="回复已发送给人才").wait_for()
+    delivered = telegram.wait_for(
+        lambda api: next((m for m in api.sent(42) if "请带身份证到一楼窗口办理" in m.get("text", "")), None),
+        timeout=20,
+        what="the reply in the talent's chat",
+    )
+    assert ticket_id in delivered["text"]
+
+
+def test_a_leader_records_a_contact_and_the_follow_up_reminder_is_scheduled(page):
+    sign_in(page, "leader-bole")
+    page.get_by_role("link", name="我联系的人才").click()
+    page.get_by_role("link", name="张教授").click()
+    assert accessibility_problems(page) == []
+    follow_up = local_today() + dt.timedelta(days=14)
+    page.get_by_label("电话").check()
+    page.get_by_label("备注").fill("询问子女入学进展，下次回访。")
+    page.get_by_label("回访日期").fill(follow_up.isoformat())
+    page.get_by_role("button", name="保存联系记录").click()
+    page.get_by_role("status").filter(has_text="联系已记录").wait_for()
+    assert "询问子女入学进展" in page.content() and accessibility_problems(page) == []
+    on_the_day = dt.datetime.combine(follow_up, dt.time(9), tzinfo=LOCAL_TZ)
+    with session_scope() as session:
+        assert (
+            scheduled.remind_contact_leaders(session, every_days=90, now=on_the_day - dt.timedelta(days=1))
+            == 0
+        )
+        assert scheduled.remind_contact_leaders(session, every_days=90, now=on_the_day) == 1
+        reminder = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "contact_reminder")
+        ).one()
+        assert reminder.recipient == "leader-bole"
