@@ -57,14 +57,16 @@ def prepare_demo_office(*, folder: Path, url: str) -> Path | None:
         if session.scalar(select(func.count()).select_from(Account)):
             return None
         if not session.scalar(select(func.count()).select_from(Person)):
-            roster.import_roster(
-                session, text=(examples / "roster.yml").read_text(encoding="utf-8"), fmt="yaml"
-            )
-            registry.import_csv(
+            registry.import_csv(  # first: the roster names the talents its leaders look after
                 session,
                 text=(examples / "talents.csv").read_text(encoding="utf-8"),
                 secret=get_settings().registry_secret.get_secret_value(),
             )
+            imported = roster.import_roster(
+                session, text=(examples / "roster.yml").read_text(encoding="utf-8"), fmt="yaml"
+            )
+            if imported.problems:
+                raise ValueError(f"the example roster does not import: {imported.problems}")
         lines = []
         for person_id, (admin, what) in DEMO_ACCOUNTS.items():
             password = secrets.token_urlsafe(12)
