@@ -123,7 +123,9 @@ def test_a_reply_written_in_the_browser_reaches_the_talent_on_telegram(page, tel
 def test_a_leader_records_a_contact_and_the_follow_up_reminder_is_scheduled(page):
     sign_in(page, "leader-bole")
     page.get_by_role("link", name="我联系的人才").click()
-    page.get_by_role("link", name="张教授").click()
+    page.get_by_role("heading", name="我联系的人才").wait_for()
+    assert accessibility_problems(page) == []
+    page.get_by_role("link", name="张教授").first.click()
     assert accessibility_problems(page) == []
     follow_up = local_today() + dt.timedelta(days=14)
     page.get_by_label("电话").check()
