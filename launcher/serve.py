@@ -29,6 +29,7 @@ import httpx
 import psutil
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from frontdesk.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
 from frontdesk.database import get_engine, session_scope
@@ -432,8 +433,11 @@ def run(*, with_chat: bool) -> int:
         if settings.local_demo:
             demo_folder = Path(make_url(settings.database_url).database or VAR_DIR).parent
             url = f"http://127.0.0.1:{settings.backoffice_port}/"
-            if accounts_file := prepare_demo_office(folder=demo_folder, url=url):
-                log.info("local demo: back-office sign-ins in %s", accounts_file)
+            try:
+                if accounts_file := prepare_demo_office(folder=demo_folder, url=url):
+                    log.info("local demo: back-office sign-ins in %s", accounts_file)
+            except (ValueError, SQLAlchemyError) as exc:  # the chat and the services work without
+                log.warning("local demo: no back-office accounts made (%s)", exc)
         if with_chat:
             from bot.local_chat import chat
 
