@@ -32,6 +32,8 @@ from backoffice.models import Account
 from bot.flows import chosen_language
 from bot.keyboards import ticket_button
 from bot.messages import render
+from bot.votes import rating_keyboard
+from feedback import service as feedback
 from frontdesk.clock import utcnow
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
@@ -126,7 +128,8 @@ def _person_language(session: Session, row: OutboxMessage) -> str:
 
 
 def _keyboard(row: OutboxMessage) -> InlineKeyboardMarkup | None:
-    """Ticket buttons for staff and leaders; talents' messages have none."""
+    """Ticket buttons for staff and leaders; talents' messages have none (but 1–5 under "resolved", in
+    _envelope)."""
     if row.ticket_id is None or row.recipient_kind == RecipientKind.TALENT:
         return None
     if row.kind == "sla_warning":
@@ -137,14 +140,27 @@ def _keyboard(row: OutboxMessage) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]) if buttons else None
 
 
+def _asks_rating(session: Session, row: OutboxMessage, ticket: Ticket | None) -> bool:
+    """The talent is asked for 1–5 under the notice that their ticket is resolved, unless they rated it."""
+    return (
+        row.kind == OutboxKind.RESOLVED
+        and ticket is not None
+        and feedback.rating_of(session, ticket_id=ticket.id) is None
+    )
+
+
 def _envelope(session: Session, row: OutboxMessage, settings: Settings) -> Envelope:
     """The row as Telegram messages: staff read Chinese, talents their own language."""
     try:
         chat_id = _chat_of(session, row, settings)
         ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+        markup = _keyboard(row)
         if row.recipient_kind == RecipientKind.TALENT:
             language = _talent_language(session, row.recipient, ticket)
-            text = render(f"talent_{row.kind}", language, **row.payload)
+            ask_rating = _asks_rating(session, row, ticket)
+            text = render(f"talent_{row.kind}", language, **row.payload, ask_rating=ask_rating)
+            if ask_rating and ticket is not None:
+                markup = rating_keyboard(ticket_id=ticket.id, language=language)
         else:
             language = _person_language(session, row)
             text = render(
@@ -158,7 +174,7 @@ def _envelope(session: Session, row: OutboxMessage, settings: Settings) -> Envel
     except Exception as exc:  # a missing template or payload field must not hold up the other rows
         log.exception("outbox %d (%s) cannot be rendered", row.id, row.kind)
         return Envelope(row.id, problem=f"cannot be rendered: {exc!r}")
-    return Envelope(row.id, chat_id, parts, _keyboard(row), parts_sent=row.parts_sent)
+    return Envelope(row.id, chat_id, parts, markup, parts_sent=row.parts_sent)
 
 
 def _claim(settings: Settings) -> Envelope | None:

@@ -40,15 +40,19 @@ def long_payloads(buttons: list[dict[str, str]]) -> dict[str, str]:
     return {payload_key(b["payload"]): b["payload"] for b in buttons if not _fits(b["payload"])}
 
 
-def assistant_keyboard(buttons: list[dict[str, str]]) -> InlineKeyboardMarkup | None:
-    """The assistant's buttons as an inline keyboard, two to a row."""
-    if not buttons:
+def assistant_keyboard(
+    buttons: list[dict[str, str]], *, last_row: list[dict[str, str]] | None = None
+) -> InlineKeyboardMarkup | None:
+    """The assistant's buttons as an inline keyboard, two to a row; `last_row` (👍/👎) in a row of its own."""
+    if not buttons and not last_row:
         return None
-    keys = [
-        InlineKeyboardButton(button["title"], callback_data=callback_data(button["payload"]))
-        for button in buttons
-    ]
-    return InlineKeyboardMarkup([keys[i : i + 2] for i in range(0, len(keys), 2)])
+
+    def key(button: dict[str, str]) -> InlineKeyboardButton:
+        return InlineKeyboardButton(button["title"], callback_data=callback_data(button["payload"]))
+
+    keys = [key(button) for button in buttons]
+    rows = [keys[i : i + 2] for i in range(0, len(keys), 2)]
+    return InlineKeyboardMarkup(rows + ([[key(button) for button in last_row]] if last_row else []))
 
 
 def ticket_button(action: str, ticket_id: str) -> InlineKeyboardButton:

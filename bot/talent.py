@@ -32,6 +32,7 @@ from bot.flows import NEW_QUESTION, add_to_waiting_ticket, choose_language, chos
 from bot.keyboards import KEY_PREFIX, assistant_keyboard, long_payloads
 from bot.messages import render
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from bot.votes import is_feedback, on_feedback, votes_under_answers
 from frontdesk.config import Settings
 from frontdesk.contract import sender_id
 from frontdesk.database import session_scope
@@ -131,16 +132,17 @@ def _lock_for(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> asyncio.Lock:
 
 
 async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[BotMessage]) -> None:
-    await asyncio.to_thread(
-        state.remember_payloads, {k: v for reply in replies for k, v in long_payloads(reply.buttons).items()}
-    )
-    for reply in replies:
+    """The replies with text, each with its buttons; 👍/👎 in a row of their own under every answer."""
+    votes = votes_under_answers(replies)
+    all_buttons = [b for reply in replies for b in reply.buttons] + [b for row in votes.values() for b in row]
+    await asyncio.to_thread(state.remember_payloads, long_payloads(all_buttons))
+    for index, reply in enumerate(replies):
         if reply.text:
             await context.bot.send_message(
                 chat_id,
                 reply.text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=assistant_keyboard(reply.buttons),
+                reply_markup=assistant_keyboard(reply.buttons, last_row=votes.get(index)),
             )
 
 
@@ -324,8 +326,15 @@ async def on_my_tickets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 # -- buttons ------------------------------------------------------------------------------------------
 
 
+async def _language_of_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The talent's /lang choice, else the language of the message the button is under (the answer)."""
+    message = update.callback_query.message if update.callback_query else None
+    text = message.text if isinstance(message, Message) and message.text else ""
+    return await language_of(update, context, text)
+
+
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A talent's button: a language, "ask as a new question", or an assistant payload."""
+    """A talent's button: a language, "ask as a new question", feedback, or an assistant payload."""
     query = update.callback_query
     if query is None or query.data is None:
         return
@@ -346,8 +355,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(
                 message.chat.id, render("button_expired", await language_of(update, context))
             )
+        elif is_feedback(payload):
+            await on_feedback(update, context, payload, language=await _language_of_button(update, context))
         else:
             await ask_assistant(update, context, payload)
+    elif is_feedback(data):  # 👍/👎 or 1–5: recorded here, never sent to Rasa
+        await on_feedback(update, context, data, language=await _language_of_button(update, context))
     else:
         await ask_assistant(update, context, data)
 

@@ -1,0 +1,1 @@
+"""Feedback from talents: votes on the assistant's answers and ratings of resolved tickets."""
