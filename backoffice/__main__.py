@@ -1,8 +1,8 @@
 """`python -m backoffice`: serve the back office, or manage its accounts.
 
 python -m backoffice serve [--port 8080]
-python -m backoffice create-account PERSON_ID [--admin] [--language en]   # password on standard input
-python -m backoffice set-password PERSON_ID                                # password on standard input
+python -m backoffice create-account PERSON_ID [--admin] [--editor] [--language en]   # password on stdin
+python -m backoffice set-password PERSON_ID                                            # password on stdin
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def main() -> None:
     create = verbs.add_parser("create-account", help="a back-office account for a roster person")
     create.add_argument("person_id")
     create.add_argument("--admin", action="store_true", help="may administer the roster, registry, calendar")
+    create.add_argument("--editor", action="store_true", help="may edit and review policy articles")
     create.add_argument("--language", choices=["zh", "en"], default="zh")
     reset = verbs.add_parser("set-password", help="a new password (ends the account's sessions)")
     reset.add_argument("person_id")
@@ -59,9 +60,10 @@ def main() -> None:
             if args.verb == "create-account":
                 accounts.create_account(
                     session, person_id=args.person_id, password=_password(), admin=args.admin,
-                    language=args.language,
+                    editor=args.editor, language=args.language,
                 )  # fmt: skip
-                print(f"account created for {args.person_id}{' (administrator)' if args.admin else ''}")
+                roles = [name for name, on in (("administrator", args.admin), ("editor", args.editor)) if on]
+                print(f"account created for {args.person_id}" + (f" ({', '.join(roles)})" if roles else ""))
             else:
                 accounts.set_password(session, person_id=args.person_id, password=_password())
                 print(f"password set for {args.person_id}; their sessions have ended")

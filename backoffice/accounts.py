@@ -48,7 +48,13 @@ def check_password_strength(password: str) -> None:
 
 
 def create_account(
-    session: Session, *, person_id: str, password: str, admin: bool = False, language: str = "zh"
+    session: Session,
+    *,
+    person_id: str,
+    password: str,
+    admin: bool = False,
+    editor: bool = False,
+    language: str = "zh",
 ) -> Account:
     """An account for a roster person (AccountError: no such person, or one already)."""
     if session.get(Person, person_id) is None:
@@ -57,7 +63,11 @@ def create_account(
         raise AccountError(f"{person_id!r} already has an account")
     check_password_strength(password)
     account = Account(
-        person_id=person_id, password_hash=_hasher.hash(password), admin=admin, language=language
+        person_id=person_id,
+        password_hash=_hasher.hash(password),
+        admin=admin,
+        editor=editor,
+        language=language,
     )
     session.add(account)
     session.flush()

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from backoffice import admin_pages, auth_pages, leader_pages, ticket_pages
+from backoffice import admin_pages, auth_pages, editor_pages, leader_pages, ticket_pages
 from backoffice.web import SecurityHeadersMiddleware, render
 from frontdesk.config import Settings
 from frontdesk.database import get_engine
@@ -76,6 +76,11 @@ def create_app(settings: Settings) -> Starlette:
             Route("/admin/calendar/{year:int}/remove", admin_pages.remove_day, methods=["POST"]),
             Route("/admin/office-hours", admin_pages.office_hours, methods=["POST"]),
             Route("/admin/audit", admin_pages.audit_log),
+            Route("/editor/articles", editor_pages.articles),
+            Route("/editor/articles/{article_id}", editor_pages.article),
+            Route("/editor/articles/{article_id}/diff", editor_pages.compare),
+            Route("/editor/articles/{article_id}/edit", editor_pages.edit, methods=["GET", "POST"]),
+            Route("/editor/articles/{article_id}/review", editor_pages.review_step, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(SecurityHeadersMiddleware, strict_transport=secure)],

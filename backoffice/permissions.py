@@ -13,6 +13,7 @@ class Capability(enum.StrEnum):
     WORK_TICKETS = "work_tickets"  # every active roster person: the queue and the tickets in their scope
     LOOK_AFTER_TALENTS = "look_after_talents"  # contact leaders: their talents' workspace
     ADMINISTER = "administer"  # the roster, the pairs, the registry, the calendar
+    EDIT_POLICIES = "edit_policies"  # policy editors (accounts made with --editor): the articles
 
 
 class Forbidden(Exception):
@@ -25,6 +26,8 @@ def capabilities(signed: SignedIn) -> frozenset[Capability]:
         granted.add(Capability.LOOK_AFTER_TALENTS)
     if signed.account.admin:
         granted.add(Capability.ADMINISTER)
+    if signed.account.editor:
+        granted.add(Capability.EDIT_POLICIES)
     return frozenset(granted)
 
 

@@ -15,6 +15,8 @@ from frontdesk.database import Base, UtcDateTime
 
 class VersionStatus(enum.StrEnum):
     DRAFT = "draft"
+    SUBMITTED = "submitted"  # waiting for another editor's review (policies_kb/review.py)
+    APPROVED = "approved"  # reviewed by another editor; ready to publish
     PUBLISHED = "published"
     SUPERSEDED = "superseded"
     RETIRED = "retired"
@@ -62,3 +64,19 @@ class ArticleVersion(Base):
     retire_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     article: Mapped[Article] = relationship(back_populates="versions")
+
+
+class ReviewEvent(Base):
+    """One step of a version's review (submitted, approved, sent back, published), who took it and when, with
+    the comment; written in the same transaction as the step."""
+
+    __tablename__ = "kb_review_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("kb_article_versions.id"), index=True)
+    article_id: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(80))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -133,6 +133,13 @@ def _promote(
     return drafts
 
 
+def promote(
+    session: Session, versions: list[ArticleVersion], *, editor: str, note: str
+) -> list[ArticleVersion]:
+    """Make `versions` the published ones (the review's last step, policies_kb/review.py)."""
+    return _promote(session, versions, editor=editor, note=note)
+
+
 def publish_drafts(
     session: Session, *, article_ids: list[str], editor: str, note: str
 ) -> list[ArticleVersion]:

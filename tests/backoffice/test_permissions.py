@@ -1,7 +1,7 @@
 """The permission matrix of the back office: every route of the application × every role (nobody signed in,
 window staff of the ticket's district, window staff of another district, a department officer, a contact
-leader, an administrator) × in and out of the person's scope for the routes about one ticket or one talent,
-each cell with the status it must answer (SQLite and PostgreSQL).
+leader, an administrator, a policy editor) × in and out of the person's scope for the routes about one
+ticket or one talent, each cell with the status it must answer (SQLite and PostgreSQL).
 
 The routes are read from the application itself: a route without a row here fails
 test_every_route_of_the_application_has_a_row, so a new page cannot ship without its permissions."""
@@ -19,12 +19,14 @@ from backoffice.app import create_app
 from frontdesk.config import Settings
 from frontdesk.database import session_scope
 from people import roster
+from policies_kb import service as kb_service
+from policies_kb.files import load_directory
 from tests.backoffice.conftest import csrf_of, new_ticket, sign_in
 from tickets.models import Ticket
 
-ANONYMOUS, STAFF_HERE, STAFF_ELSEWHERE, OFFICER, LEADER, ADMIN = ROLES = (
+ANONYMOUS, STAFF_HERE, STAFF_ELSEWHERE, OFFICER, LEADER, ADMIN, EDITOR = ROLES = (
     "anonymous", "staff of the ticket's district", "staff of another district", "officer", "contact leader",
-    "administrator",
+    "administrator", "policy editor",
 )  # fmt: skip
 SIGNED = ROLES[1:]
 PERSON = {
@@ -33,21 +35,32 @@ PERSON = {
     OFFICER: "officer-jinghe",  # a department officer for 精河县, not an administrator
     LEADER: "leader-bole",  # keeps in contact with BZ2026A001
     ADMIN: "officer-hr",  # the administrator, an officer for every district
+    EDITOR: "editor-kb",  # window staff of 精河县 whose account may edit policy articles (--editor)
 }
 EXTRA_ROSTER = """
 - {id: officer-jinghe, name: 郑科长, role: officer, districts: [精河县], topics: [all]}
 - {id: staff-spare, name: 冯窗口, role: staff, districts: [温泉县], topics: [all]}
+- {id: editor-kb, name: 吴编辑, role: staff, districts: [精河县], topics: [all]}
 """
 # the ticket each role has in its scope, and one outside it (see `desk`)
-IN_SCOPE = {STAFF_HERE: "bole", STAFF_ELSEWHERE: "jinghe", OFFICER: "jinghe", LEADER: "bole", ADMIN: "bole"}
+IN_SCOPE = {
+    STAFF_HERE: "bole",
+    STAFF_ELSEWHERE: "jinghe",
+    OFFICER: "jinghe",
+    LEADER: "bole",
+    ADMIN: "bole",
+    EDITOR: "jinghe",
+}
 OUT_OF_SCOPE = {
     STAFF_HERE: "jinghe",
     STAFF_ELSEWHERE: "bole",
     OFFICER: "bole",
     LEADER: "jinghe",
     ADMIN: "top",
+    EDITOR: "bole",
 }
 CARD = {"in": "BZ2026A001", "out": "BZ2026C002"}  # the contact leader's talent, and another leader's
+ARTICLE = "talent-apartment-bole"  # published once (v1) in `desk`
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,10 @@ def leaders(status, method: str):
 
 def admins(status: int, method: str):
     return signed_in(status, method=method, roles=(ADMIN,))
+
+
+def editors(status, method: str):
+    return signed_in(status, method=method, roles=(EDITOR,))
 
 
 MATRIX: dict[tuple[str, str], Row] = {
@@ -138,6 +155,16 @@ MATRIX: dict[tuple[str, str], Row] = {
         admins(303, "POST"), data={"office_hours": "10:00-14:00,16:00-20:00", "action": "save"}
     ),
     ("GET", "/admin/audit"): Row(admins(200, "GET")),
+    ("GET", "/editor/articles"): Row(editors(200, "GET")),
+    ("GET", "/editor/articles/{article_id}"): Row(editors(200, "GET"), params={"article_id": ARTICLE}),
+    ("GET", "/editor/articles/{article_id}/diff"): Row(editors(200, "GET"), params={"article_id": ARTICLE}),
+    ("GET", "/editor/articles/{article_id}/edit"): Row(editors(200, "GET"), params={"article_id": ARTICLE}),
+    ("POST", "/editor/articles/{article_id}/edit"): Row(  # an empty form: every field named, nothing saved
+        editors(400, "POST"), params={"article_id": ARTICLE}, data={"base": "1"}
+    ),
+    ("POST", "/editor/articles/{article_id}/review"): Row(  # v1 is published: no review step fits it
+        editors(409, "POST"), params={"article_id": ARTICLE}, data={"version": "1", "step": "submit"}
+    ),
     ("GET", "/static"): Row(public(200), params={"": "app.css"}),
     ("POST", "/logout"): Row(signed_in(303, method="POST")),  # last: it ends the session
 }
@@ -164,11 +191,16 @@ def test_every_route_of_the_application_has_a_row():
 
 @pytest.fixture
 def desk(office_database):
-    """An officer who is not an administrator, a person to administer, and three tickets: one in 博乐市 of
-    the contact leader's talent, one in 精河县, and one in 博乐市 escalated to the leaders' level."""
+    """An officer who is not an administrator, a person to administer, a policy editor, one published
+    article, and three tickets: one in 博乐市 of the contact leader's talent, one in 精河县, and one in 博乐市
+    escalated to the leaders' level."""
     with session_scope() as session:
         assert not roster.import_roster(session, text=EXTRA_ROSTER, fmt="yaml").problems
         accounts.create_account(session, person_id="officer-jinghe", password="correct horse battery")
+        accounts.create_account(session, person_id="editor-kb", password="correct horse battery", editor=True)
+        content = next(a for a in load_directory().articles.values() if a.id == ARTICLE)
+        kb_service.import_draft(session, content=content, editor="王编辑")
+        kb_service.publish(session, article_id=ARTICLE, editor="王编辑", note="首次发布")
     tickets = {"bole": new_ticket(), "jinghe": new_ticket(district="精河县"), "top": new_ticket()}
     with session_scope() as session:
         session.get(Ticket, tickets["top"]).escalation_level = 3
