@@ -20,6 +20,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, ExtB
 from bot.models import ProcessedUpdate, ReceivedUpdate
 from frontdesk.clock import utcnow
 from frontdesk.database import session_scope
+from tickets import service as ticket_service
 
 log = logging.getLogger(__name__)
 
@@ -106,10 +107,21 @@ class SettlingApplication(Application):
                 log.warning("update %d handled but not settled (%s)", update.update_id, type(exc).__name__)
 
 
+def _on_the_roster(update: Update) -> bool:
+    user = update.effective_user
+    if user is None:
+        return False
+    with session_scope() as session:
+        return ticket_service.person_by_telegram(session, telegram_user_id=user.id) is not None
+
+
 def _replayable(update: Update, *, started: bool) -> bool:
-    """Replay what was never started, and a talent's message that was: the inbox tells whether it got that
-    far (a staff action that had started is not done twice)."""
-    return not started or (update.effective_chat is not None and update.effective_chat.type == "private")
+    """Replay what was never started, and a talent's message in a private chat that was (its inbox key
+    tells whether it got that far); what staff had started (a reply, a claim) is not done twice."""
+    if not started:
+        return True
+    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    return private and not _on_the_roster(update)
 
 
 async def handle_unsettled(application: Application) -> None:
@@ -122,7 +134,7 @@ async def handle_unsettled(application: Application) -> None:
     replaying: set[int] = application.bot_data.setdefault("replaying", set())
     for payload, started in rows:
         update = Update.de_json(payload, application.bot)
-        if update is None or not _replayable(update, started=started):
+        if update is None or not await asyncio.to_thread(_replayable, update, started=started):
             continue
         replaying.add(update.update_id)
         await application.update_queue.put(update)

@@ -10,14 +10,20 @@ import time
 from bot import updates
 from frontdesk.database import session_scope
 from inbox import service as inbox_service
+from people import roster
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.running import running_bot
 
 TALENT = 1201
+STAFF_YAML = (
+    "- {id: staff-x, name: 王窗口, role: staff, districts: [博乐市], topics: [all], telegram_user_id: 1301}\n"
+)
 
 
-def _message(update_id: int, text: str, *, chat_id: int = TALENT, chat_type: str = "private") -> dict:
-    user = {"id": TALENT, "is_bot": False, "first_name": "User"}
+def _message(
+    update_id: int, text: str, *, chat_id: int = TALENT, chat_type: str = "private", user_id: int = TALENT
+) -> dict:
+    user = {"id": user_id, "is_bot": False, "first_name": "User"}
     chat = {"id": chat_id, "type": chat_type} | (
         {"first_name": "User"} if chat_type == "private" else {"title": "G"}
     )
@@ -76,27 +82,29 @@ async def test_a_talents_message_started_but_not_in_the_inbox_is_answered_at_sta
     assert "GC-" in reply
 
 
-async def test_a_message_already_in_the_inbox_and_a_started_staff_action_are_not_done_twice(
+async def test_a_message_already_in_the_inbox_and_started_staff_actions_are_not_done_twice(
     bot_settings, fake_api: FakeBotApi
 ):
-    bot_id = fake_api.bot_user["id"]
-    in_inbox, in_group = (
-        _message(990_003, "人才公寓怎么申请"),
-        _message(990_004, "/queue", chat_id=-100123, chat_type="supergroup"),
+    bot_id, staff = fake_api.bot_user["id"], 1301
+    in_inbox = _message(990_003, "人才公寓怎么申请")
+    in_group = _message(990_004, "/queue", chat_id=-100123, chat_type="supergroup")
+    staff_in_private = _message(990_005, "/queue", chat_id=staff, user_id=staff)
+    updates.write_down(
+        bot_id=bot_id, updates=[(990_003, in_inbox), (990_004, in_group), (990_005, staff_in_private)]
     )
-    updates.write_down(bot_id=bot_id, updates=[(990_003, in_inbox), (990_004, in_group)])
-    for update_id in (990_003, 990_004):
+    for update_id in (990_003, 990_004, 990_005):
         assert updates.first_delivery(bot_id=bot_id, update_id=update_id)
     with session_scope() as session:
+        roster.import_roster(session, text=STAFF_YAML, fmt="yaml")
         inbox_service.record(
             session, key=f"telegram-{bot_id}-990003", channel="telegram", sender_id=f"telegram:{TALENT}",
             text="人才公寓怎么申请", language="zh",
         )  # fmt: skip
     async with running_bot(bot_settings):
-        for _ in range(100):  # the talent's message is handled again (quietly), the staff action is not
-            if [p["update_id"] for p, _ in updates.unsettled(bot_id=bot_id)] == [990_004]:
+        for _ in range(100):  # the talent's message is handled again (quietly), the staff actions are not
+            if [p["update_id"] for p, _ in updates.unsettled(bot_id=bot_id)] == [990_004, 990_005]:
                 break
             await asyncio.sleep(0.1)
         await asyncio.sleep(1)
-    assert [p["update_id"] for p, _ in updates.unsettled(bot_id=bot_id)] == [990_004]
-    assert fake_api.sent(TALENT) == [] and fake_api.sent(-100123) == []
+    assert [p["update_id"] for p, _ in updates.unsettled(bot_id=bot_id)] == [990_004, 990_005]
+    assert fake_api.sent(TALENT) == [] and fake_api.sent(-100123) == [] and fake_api.sent(staff) == []
