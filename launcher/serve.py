@@ -387,6 +387,19 @@ def _supervise(
         time.sleep(poll)
 
 
+def _prepare_demo_office(settings: Settings) -> None:
+    """The local demo's back-office accounts, before anything starts (the chat and the services work
+    without them: a failure is only logged)."""
+    folder = Path(make_url(settings.database_url).database or VAR_DIR).parent
+    try:
+        if accounts_file := prepare_demo_office(
+            folder=folder, url=f"http://127.0.0.1:{settings.backoffice_port}/"
+        ):
+            log.info("local demo: back-office sign-ins in %s", accounts_file)
+    except (ValueError, SQLAlchemyError) as exc:
+        log.warning("local demo: no back-office accounts made (%s)", exc)
+
+
 def run(*, with_chat: bool) -> int:
     settings = with_secrets(get_settings())
     try:
@@ -407,6 +420,8 @@ def run(*, with_chat: bool) -> int:
     prepare_tracker_store(settings.tracker_store_url)
     database = make_url(settings.database_url).render_as_string(hide_password=True)
     log.info("database ready: %s (%d articles newly published)", database, published)
+    if settings.local_demo:
+        _prepare_demo_office(settings)
     services = build_services(settings, log_dir=VAR_DIR / "log" if with_chat else None)
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -430,14 +445,6 @@ def run(*, with_chat: bool) -> int:
             settings.actions_port,
             settings.backoffice_port,
         )
-        if settings.local_demo:
-            demo_folder = Path(make_url(settings.database_url).database or VAR_DIR).parent
-            url = f"http://127.0.0.1:{settings.backoffice_port}/"
-            try:
-                if accounts_file := prepare_demo_office(folder=demo_folder, url=url):
-                    log.info("local demo: back-office sign-ins in %s", accounts_file)
-            except (ValueError, SQLAlchemyError) as exc:  # the chat and the services work without
-                log.warning("local demo: no back-office accounts made (%s)", exc)
         if with_chat:
             from bot.local_chat import chat
 
