@@ -98,12 +98,8 @@ async def home(request: Request, db: Session, signed: SignedIn) -> Response:
         counts=counts,
         years=office_calendar.years_entered(db),
         entries=audit.recent(db, limit=10),
-        names=_names(db),
+        names=roster.names_of(db),
     )
-
-
-def _names(db: Session) -> dict[str, str]:
-    return {person_id: name for person_id, name in db.execute(select(Person.id, Person.name))}
 
 
 # -- people and their accounts ------------------------------------------------------------------------
@@ -655,5 +651,5 @@ async def audit_log(request: Request, db: Session, signed: SignedIn) -> Response
         entries=entries[:HOLDERS_PER_PAGE],
         more=len(entries) > HOLDERS_PER_PAGE,
         page_number=page_number,
-        names=_names(db),
+        names=roster.names_of(db),
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -26,7 +25,7 @@ from backoffice.permissions import Capability
 from backoffice.web import page, read_form, render
 from frontdesk.clock import local_today
 from frontdesk.vocabulary import DISTRICTS, TIERS, TOPICS
-from people.models import Person
+from people import roster
 from policies_kb import catalog, review, service
 from policies_kb.catalog import ArticleState
 from policies_kb.compare import compare_versions
@@ -51,14 +50,6 @@ def _choice(request: Request, name: str, allowed: tuple[str, ...]) -> str:
     return value if value in allowed else ""
 
 
-def _names(db: Session, ids: set[str]) -> dict[str, str]:
-    """Roster names of editors who are roster people (the CLI's editors are free text, shown as written)."""
-    if not ids:
-        return {}
-    rows = db.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
-    return {person_id: name for person_id, name in rows}
-
-
 @page(EDIT)
 async def articles(request: Request, db: Session, signed: SignedIn) -> Response:
     filters = {
@@ -78,7 +69,7 @@ async def articles(request: Request, db: Session, signed: SignedIn) -> Response:
         rows=rows,
         total=len(everything),
         filters=filters,
-        names=_names(db, {row.changed_by for row in rows}),
+        names=roster.names_of(db, ids={row.changed_by for row in rows}),  # CLI editors: as written
         topics=TOPICS,
         districts=DISTRICTS,
         tiers=TIERS,
@@ -128,7 +119,7 @@ def _article_page(
         versions=list(reversed(versions)),
         in_review=[(v, review.allowed_steps(db, version=v, editor=signed.person.id)) for v in in_review],
         events=list(reversed(events)),
-        names=_names(db, people - {""}),
+        names=roster.names_of(db, ids=people - {""}),
         refused=refused,
         done=request.query_params.get("done", "") if request.query_params.get("done") in DONE else "",
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -16,8 +15,8 @@ from backoffice.permissions import Capability
 from backoffice.web import page, read_form, render
 from frontdesk.clock import local_today, utcnow
 from frontdesk.config import get_settings
-from people import contacts
-from people.models import MAX_CONTACT_NOTE_CHARS, ContactKind, Person, Talent
+from people import contacts, roster
+from people.models import MAX_CONTACT_NOTE_CHARS, ContactKind, Talent
 from tickets import talent_tickets
 
 CONTACT_PAGE_TICKETS = 20  # recent tickets on a talent's page
@@ -41,15 +40,6 @@ def _every_days() -> int:
 def _not_yours(request: Request, signed: SignedIn) -> Response:
     """Another leader's talent, or no such card: the same answer, so neither can be told apart."""
     return render(request, "error.html", signed=signed, status_code=404, message="not_found")
-
-
-def _names(db: Session, ids: set[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    return {
-        person_id: name
-        for person_id, name in db.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
-    }
 
 
 @page(Capability.LOOK_AFTER_TALENTS)
@@ -117,7 +107,7 @@ def _talent_page(
         talent=talent,
         paired_on=paired_on,
         records=records,
-        names=_names(db, {record.recorded_by for record in records}),
+        names=roster.names_of(db, ids={record.recorded_by for record in records}),
         tickets=tickets,
         next_on=next_on,
         why=why,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -16,6 +15,7 @@ from backoffice.web import page, read_form, render
 from frontdesk.clock import utcnow
 from frontdesk.database import session_scope
 from frontdesk.vocabulary import DISTRICTS, TOPICS
+from people import roster
 from people.models import Person, Talent
 from tickets import commands, service
 from tickets.commands import Refused, Verb
@@ -43,7 +43,7 @@ def _filters(request: Request) -> dict[str, str]:
 def _rows(db: Session, signed: SignedIn, filters: dict[str, str]) -> tuple[list[dict], int]:
     tickets, total = service.queue_view(db, person=signed.person, limit=QUEUE_PAGE, **filters)
     sla, now = service.default_sla(), utcnow()
-    names = _names(db, {t.assignee_id for t in tickets if t.assignee_id})
+    names = roster.names_of(db, ids={t.assignee_id for t in tickets if t.assignee_id})
     rows = [
         {
             "ticket": t,
@@ -53,16 +53,6 @@ def _rows(db: Session, signed: SignedIn, filters: dict[str, str]) -> tuple[list[
         for t in tickets
     ]
     return rows, total
-
-
-def _names(db: Session, ids: set[str]) -> dict[str, str]:
-    """Roster names of the given ids."""
-    if not ids:
-        return {}
-    return {
-        person_id: name
-        for person_id, name in db.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
-    }
 
 
 @page()
@@ -135,7 +125,7 @@ def _ticket_page(
     talent = db.get(Talent, ticket.card_number) if ticket.card_number else None
     events = service.events_of(db, ticket_id=ticket.id)
     people = {ticket.assignee_id, ticket.escalated_to_id, *(event.actor for event in events)}
-    names = _names(db, {person_id for person_id in people if person_id})
+    names = roster.names_of(db, ids={person_id for person_id in people if person_id})
     return render(
         request,
         "ticket.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -134,6 +135,16 @@ def _store(session: Session, entry: RosterEntry) -> None:
     )
     kept = set(session.scalars(select(ContactPair.card_number).where(ContactPair.person_id == entry.id)))
     session.add_all(ContactPair(person_id=entry.id, card_number=card) for card in sorted(cards - kept))
+
+
+def names_of(session: Session, *, ids: Collection[str] | None = None) -> dict[str, str]:
+    """Roster names by person id: of `ids` (unknown ids left out), or of everyone."""
+    query = select(Person.id, Person.name)
+    if ids is not None:
+        if not ids:
+            return {}
+        query = query.where(Person.id.in_(ids))
+    return {person_id: name for person_id, name in session.execute(query)}
 
 
 def list_people(session: Session) -> list[Person]:
