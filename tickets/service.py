@@ -635,14 +635,13 @@ def scope_clause(person: Person, *, contacts: frozenset[str]) -> ColumnElement[b
     return or_(*given, and_(*covered))
 
 
-def queue_for(session: Session, *, person: Person, limit: int | None = None) -> list[Ticket]:
-    """The open tickets in a person's scope, most urgent and oldest first (the first `limit` of them)."""
+def queue_for(session: Session, *, person: Person) -> list[Ticket]:
+    """The open tickets in a person's scope, most urgent and oldest first."""
     contacts = contact_cards(session, person=person)
     query = (
         select(Ticket)
         .where(Ticket.status.in_(OPEN_STATUSES), scope_clause(person, contacts=contacts))
         .order_by(Ticket.priority.desc(), Ticket.created_at)
-        .limit(limit)
     )
     return list(session.scalars(query))
 
@@ -679,13 +678,16 @@ def queue_view(
 def queue_version(session: Session, *, person: Person) -> str:
     """A short value that changes whenever a ticket of the person's open queue is added, changed or leaves
     it (their count and latest update): cheap enough to ask every few seconds."""
-    contacts = contact_cards(session, person=person)
-    in_queue = (Ticket.status.in_(OPEN_STATUSES), scope_clause(person, contacts=contacts))
-    latest = session.execute(select(func.count(), func.max(Ticket.updated_at)).where(*in_queue)).one()
-    newest_change = session.scalar(
-        select(func.max(Ticket.updated_at)).where(scope_clause(person, contacts=contacts))
-    )
-    return f"{latest[0]}@{latest[1]}@{newest_change}"
+    is_open = Ticket.status.in_(OPEN_STATUSES)
+    in_scope = scope_clause(person, contacts=contact_cards(session, person=person))
+    open_count, open_latest, latest = session.execute(
+        select(
+            func.count().filter(is_open),
+            func.max(Ticket.updated_at).filter(is_open),
+            func.max(Ticket.updated_at),
+        ).where(in_scope)
+    ).one()
+    return f"{open_count}@{open_latest}@{latest}"
 
 
 def list_tickets(session: Session, *, statuses: tuple[TicketStatus, ...] = OPEN_STATUSES) -> list[Ticket]:

@@ -3,6 +3,7 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 from sqlalchemy import select
@@ -36,4 +37,30 @@ def test_the_queue_holds_exactly_the_open_tickets_in_scope(people, sla):
             if t.status in service.OPEN_STATUSES and service.in_scope(person, t, contacts=contacts)
         }
         assert {t.id for t in service.queue_for(people, person=person)} == expected, person.id
-    assert len(service.queue_for(people, person=people.get(Person, "officer-hr"), limit=3)) == 3
+
+
+def test_the_queue_version_changes_when_a_ticket_arrives_changes_or_leaves(people, sla):
+    clerk = people.get(Person, "staff-bole")
+    versions = [service.queue_version(people, person=clerk)]
+
+    def new_ticket(district: str) -> Ticket:
+        ticket = service.create_ticket(
+            people, channel="telegram", sender_id="telegram:9", question="问题", reason="talent_request",
+            sla=sla, district=district, topic="housing", now=MONDAY_11,
+        )  # fmt: skip
+        people.flush()
+        return ticket
+
+    ticket = new_ticket("博乐市")
+    versions.append(service.queue_version(people, person=clerk))
+    new_ticket("精河县")  # outside the clerk's districts
+    assert service.queue_version(people, person=clerk) == versions[-1]
+    service.claim(
+        people, ticket_id=ticket.id, person_id="staff-bole", now=MONDAY_11 + dt.timedelta(minutes=1)
+    )
+    people.flush()
+    versions.append(service.queue_version(people, person=clerk))
+    service.resolve(people, ticket_id=ticket.id, actor="staff-bole", now=MONDAY_11 + dt.timedelta(minutes=2))
+    people.flush()
+    versions.append(service.queue_version(people, person=clerk))
+    assert len(set(versions)) == 4
