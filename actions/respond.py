@@ -24,6 +24,7 @@ from actions.common import (
 from actions.conversation import check_ticket, offered_a_person, open_ticket, small_talk
 from actions.knowledge import index_cache
 from actions.messages import render
+from conversations import service as conversations
 from dialogue.reading import valid_district, valid_tier
 from dialogue.turns import Context, Message, Plan, Step, decide
 from frontdesk.config import get_settings
@@ -60,8 +61,9 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, *, language: str
     context = read_context(tracker)
     with session_scope() as session:
         index = index_cache.get(session)
+    message = read_message(tracker)
     plan = decide(
-        read_message(tracker),
+        message,
         context,
         confident=get_settings().nlu_confident_threshold,
         coverage=lambda topic, question, article: index.coverage(
@@ -78,7 +80,47 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, *, language: str
     for slot, value in (("district", plan.district), ("talent_tier", plan.tier)):
         if value and value != tracker.get_slot(slot):
             events.append(SlotSet(slot, value))
+    _record(dispatcher, tracker, message, plan, reply, language=language)
     return events
+
+
+def _record(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    message: Message,
+    plan: Plan,
+    reply: Reply,
+    *,
+    language: str,
+) -> None:
+    """The turn in the conversation record (conversations/); the answer does not wait on it."""
+    answered = next(
+        (
+            sent["custom"]
+            for sent in dispatcher.messages
+            if (sent.get("custom") or {}).get("type") in {PayloadType.KB_ANSWER, PayloadType.NOT_ELIGIBLE}
+        ),
+        {},
+    )
+    try:
+        with session_scope() as session:
+            conversations.record_turn(
+                session,
+                sender_id=tracker.sender_id,
+                language=language,
+                text=message.text,
+                from_button=message.from_button,
+                intent=message.intent,
+                confidence=message.confidence,
+                outcome=conversations.outcome_of(reply.kind, reply=plan.reply),
+                topic=plan.topic,
+                article_id=answered.get("article_id"),
+                version=answered.get("version"),
+                district=plan.district,
+                tier=plan.tier,
+            )
+    except SQLAlchemyError:
+        log.exception("conversation record unavailable for %s", tracker.sender_id)
 
 
 def _perform(

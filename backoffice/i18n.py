@@ -1,4 +1,5 @@
-"""The back office's interface texts in Chinese and English (locales/*.yml), per user."""
+"""The back office's interface texts in Chinese and English, per user: locales/zh.yml and en.yml, and one
+file per area beside them (locales/<area>.zh.yml); a key written in two files fails loudly."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ _FOLDER = Path(__file__).parent / "locales"
 
 @lru_cache(maxsize=len(LANGUAGES))
 def catalog(language: str) -> dict[str, str]:
-    return yaml.safe_load((_FOLDER / f"{language}.yml").read_text(encoding="utf-8"))
+    texts: dict[str, str] = {}
+    for path in sorted(_FOLDER.glob(f"*{language}.yml")):
+        found = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if twice := texts.keys() & found.keys():
+            raise ValueError(f"{path.name} repeats keys of another locale file: {sorted(twice)}")
+        texts.update(found)
+    return texts
 
 
 def translate(language: str, key: str, **values: Any) -> str:

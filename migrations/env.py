@@ -9,6 +9,7 @@ from alembic import context
 import backoffice.audit
 import backoffice.models  # noqa: F401
 import bot.models  # noqa: F401
+import conversations.models  # noqa: F401
 import feedback.models  # noqa: F401
 import inbox.models  # noqa: F401
 import notifications.models  # noqa: F401

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from frontdesk.clock import utcnow
@@ -57,6 +57,8 @@ class ArticleVersion(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(80))
     change_note: Mapped[str] = mapped_column(Text, default="")
+    # A correction the editor marked as minor (wording, a typo): talents are not told of it.
+    minor_change: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     published_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     retired_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)

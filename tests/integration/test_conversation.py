@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.flows import NEW_QUESTION, choose_language, talent_turn
 from bot.rasa_client import RasaClient
+from conversations.models import ConversationTurn, TurnOutcome
 from frontdesk.payloads import sign
 from inbox.models import InboundMessage, InboxStatus
 from launcher.serve import free_port, wait_until_ready
@@ -251,3 +252,17 @@ async def test_every_answered_message_is_settled_in_the_inbox(client, stack):
             .order_by(InboundMessage.received_at)
         )
         assert list(statuses) == [InboxStatus.ANSWERED, InboxStatus.TICKETED]
+
+
+def test_each_turn_is_recorded_with_how_it_ended(stack):
+    talent = sender()
+    stack.say(talent, "博乐市的人才公寓怎么申请？")
+    stack.say(talent, "今天天气怎么样")
+    with Session(stack.engine) as session:
+        turns = session.scalars(
+            select(ConversationTurn).where(ConversationTurn.sender_id == talent).order_by(ConversationTurn.id)
+        ).all()
+    assert [turn.outcome for turn in turns] == [TurnOutcome.ANSWERED, TurnOutcome.NOT_UNDERSTOOD]
+    answered = turns[0]
+    assert (answered.topic, answered.district, answered.channel) == ("housing", "博乐市", "test")
+    assert answered.article_id and answered.version == 1 and answered.text.startswith("博乐市的人才公寓怎么申请")

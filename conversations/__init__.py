@@ -1,0 +1,1 @@
+"""What talents asked and how each turn ended, for the editors' inbox, the analytics and policy notices."""
