@@ -1,7 +1,8 @@
 """Review before publishing (four eyes): an editor submits a draft, another editor approves it or sends it
 back with a comment, and an approved version is published. Nobody approves (or sends back) their own change.
 Each step is one conditional UPDATE of the version's status (two editors at the same moment: one wins, the
-other is told) and one ReviewEvent, in the caller's transaction.
+other is told) and one ReviewEvent, in the caller's transaction. Withdrawing a published version (retire) is
+recorded among the same events, with the editor's reason.
 
 Publishing goes through service._promote, as the CLI's `publish` does, so the action server's
 published_fingerprint changes and the next answer comes from the new version."""
@@ -19,6 +20,7 @@ from policies_kb.models import ArticleVersion, ReviewEvent, VersionStatus
 from policies_kb.service import KnowledgeBaseError
 
 MAX_COMMENT_CHARS = 1000
+RETIRE = "retire"  # the event of a withdrawal: not a step of a version's review
 
 
 class Step(enum.StrEnum):
@@ -39,7 +41,7 @@ MOVES = {
 
 class ReviewRefused(KnowledgeBaseError):
     """A review step that may not be taken: `code` for the interface's texts (wrong_status, own_change,
-    comment_required, comment_too_long)."""
+    comment_required, comment_too_long, not_published)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -47,13 +49,13 @@ class ReviewRefused(KnowledgeBaseError):
 
 
 def _record(
-    session: Session, version: ArticleVersion, *, step: Step, actor: str, comment: str
+    session: Session, version: ArticleVersion, *, action: str, actor: str, comment: str
 ) -> ReviewEvent:
     event = ReviewEvent(
         version_id=version.id,
         article_id=version.article_id,
         version=version.version,
-        action=str(step),
+        action=str(action),
         actor=actor,
         comment=comment,
         at=utcnow(),
@@ -111,7 +113,7 @@ def submit(
     """A draft goes to review."""
     comment = _check_comment(comment, required=False)
     moved = _move(session, article_id=article_id, version=version, step=Step.SUBMIT)
-    _record(session, moved, step=Step.SUBMIT, actor=editor, comment=comment)
+    _record(session, moved, action=Step.SUBMIT, actor=editor, comment=comment)
     return moved
 
 
@@ -122,7 +124,7 @@ def approve(
     comment = _check_comment(comment, required=False)
     _not_own(session, article_id=article_id, version=version, reviewer=reviewer)
     moved = _move(session, article_id=article_id, version=version, step=Step.APPROVE)
-    _record(session, moved, step=Step.APPROVE, actor=reviewer, comment=comment)
+    _record(session, moved, action=Step.APPROVE, actor=reviewer, comment=comment)
     return moved
 
 
@@ -133,15 +135,15 @@ def send_back(
     comment = _check_comment(comment, required=True)
     _not_own(session, article_id=article_id, version=version, reviewer=reviewer)
     moved = _move(session, article_id=article_id, version=version, step=Step.SEND_BACK)
-    _record(session, moved, step=Step.SEND_BACK, actor=reviewer, comment=comment)
+    _record(session, moved, action=Step.SEND_BACK, actor=reviewer, comment=comment)
     return moved
 
 
 def publish_approved(
-    session: Session, *, article_id: str, version: int, editor: str, note: str = ""
+    session: Session, *, article_id: str, version: int, editor: str, note: str = "", minor: bool = False
 ) -> ArticleVersion:
     """An approved version answers from now on; the version it replaces is superseded. The change note is
-    `note`, else the one written with the draft."""
+    `note`, else the one written with the draft; `minor`: a correction talents are not told of."""
     note = _check_comment(note, required=False)
     found = service.get_version(session, article_id=article_id, version=version)
     claimed = session.execute(  # holds the row: a second publisher at the same moment finds it published
@@ -152,9 +154,29 @@ def publish_approved(
     )
     if getattr(claimed, "rowcount", 0) != 1:
         raise ReviewRefused("wrong_status", f"{article_id} v{version} is not approved")
+    found.minor_change = minor
     published = service.promote(session, [found], editor=editor, note=note or found.change_note)[0]
-    _record(session, published, step=Step.PUBLISH, actor=editor, comment=note)
+    _record(session, published, action=Step.PUBLISH, actor=editor, comment=note)
     return published
+
+
+def retire(session: Session, *, article_id: str, editor: str, note: str) -> ArticleVersion:
+    """Withdraw the article's published version (service.retire, as the CLI does), saying why; the
+    withdrawal is one of the article's review events."""
+    if not note.strip():
+        raise ReviewRefused("note_required", "say why the article is retired")
+    note = _check_comment(note, required=False)
+    claimed = session.execute(  # holds the row: a second editor at the same moment finds nothing to retire
+        update(ArticleVersion)
+        .where(ArticleVersion.article_id == article_id, ArticleVersion.status == VersionStatus.PUBLISHED)
+        .values(status=VersionStatus.PUBLISHED),
+        execution_options={"synchronize_session": False},
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        raise ReviewRefused("not_published", f"{article_id} has no published version to retire")
+    retired = service.retire(session, article_id=article_id, editor=editor, note=note)
+    _record(session, retired, action=RETIRE, actor=editor, comment=note)
+    return retired
 
 
 def review_events(session: Session, *, article_id: str) -> list[ReviewEvent]:
@@ -179,13 +201,23 @@ def allowed_steps(session: Session, *, version: ArticleVersion, editor: str) -> 
 
 
 def take_step(
-    session: Session, *, step: Step, article_id: str, version: int, editor: str, comment: str = ""
+    session: Session,
+    *,
+    step: Step,
+    article_id: str,
+    version: int,
+    editor: str,
+    comment: str = "",
+    minor: bool = False,
 ) -> ArticleVersion:
-    """The one entry for a channel that lets a person choose the step (the back office's form)."""
+    """The one entry for a channel that lets a person choose the step (the back office's form); `minor`
+    counts for publishing only."""
     if step is Step.SUBMIT:
         return submit(session, article_id=article_id, version=version, editor=editor, comment=comment)
     if step is Step.APPROVE:
         return approve(session, article_id=article_id, version=version, reviewer=editor, comment=comment)
     if step is Step.SEND_BACK:
         return send_back(session, article_id=article_id, version=version, reviewer=editor, comment=comment)
-    return publish_approved(session, article_id=article_id, version=version, editor=editor, note=comment)
+    return publish_approved(
+        session, article_id=article_id, version=version, editor=editor, note=comment, minor=minor
+    )

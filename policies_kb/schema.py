@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from frontdesk.vocabulary import District, Tier, Topic
 
@@ -28,6 +30,27 @@ class Eligibility(_Strict):
         return value
 
 
+# The brackets editors type around a document number's year, as the 〔〕 of the official form.
+_YEAR_BRACKETS = str.maketrans("[(［（【])］）】", "〔〔〔〔〔〕〕〕〕〕")
+# issuer abbreviation + 〔year〕 + serial number + 号, e.g. 博州人才办发〔2025〕3号, 国办发〔2016〕9号
+DOCUMENT_NUMBER = re.compile(r"[\u3400-\u9fff]{2,20}〔(?:19|20)\d\d〕\d{1,4}号")
+
+
+def document_number(value: str) -> str:
+    """A 文号 in its official form (the year's brackets as 〔〕, no spaces), or an error naming the shape."""
+    number = re.sub(r"\s+", "", value).translate(_YEAR_BRACKETS)
+    if not DOCUMENT_NUMBER.fullmatch(number):
+        raise PydanticCustomError(
+            "document_number",
+            "a document number is the issuer's abbreviation, the year in 〔〕 and the number with 号, "
+            "e.g. 博州人才办发〔2025〕3号",
+        )
+    return number
+
+
+STORED = "stored"  # validation context of a version read back from the database (see stored_content)
+
+
 class Source(_Strict):
     """The policy document an article is based on."""
 
@@ -36,6 +59,13 @@ class Source(_Strict):
     issuer: str = Field(min_length=2)
     issued_on: dt.date
     note: str | None = None
+
+    @field_validator("number")
+    @classmethod
+    def _document_number(cls, value: str, info: ValidationInfo) -> str:
+        if (info.context or {}).get(STORED):  # written before the rule: it must still answer
+            return value
+        return document_number(value)
 
 
 class LocalizedContent(_Strict):
@@ -69,3 +99,9 @@ class ArticleContent(_Strict):
         if self.effective_to is not None and self.effective_to < self.effective_from:
             raise ValueError("effective_to is earlier than effective_from")
         return self
+
+
+def stored_content(content: dict) -> ArticleContent:
+    """A version's content as the database holds it: checked as it was when saved, so a version written
+    before a later rule (the 文号's shape) still answers."""
+    return ArticleContent.model_validate(content, context={STORED: True})

@@ -17,7 +17,7 @@ from frontdesk.clock import utcnow
 from policies_kb.files import CONTENT_DIR, load_directory
 from policies_kb.models import Article, ArticleVersion, VersionStatus
 from policies_kb.retrieval import IndexedArticle, KnowledgeIndex
-from policies_kb.schema import ArticleContent
+from policies_kb.schema import ArticleContent, stored_content
 
 log = logging.getLogger(__name__)
 
@@ -218,9 +218,7 @@ def bootstrap(session: Session, *, directory: Path = CONTENT_DIR, editor: str = 
 def build_index(session: Session, *, previous: KnowledgeIndex | None = None) -> KnowledgeIndex:
     """A retrieval index over the versions published now (reusing what `previous` already segmented)."""
     articles = [
-        IndexedArticle(
-            article_id=v.article_id, version=v.version, content=ArticleContent.model_validate(v.content)
-        )
+        IndexedArticle(article_id=v.article_id, version=v.version, content=stored_content(v.content))
         for v in published_versions(session)
     ]
     return KnowledgeIndex(articles, previous=previous)
@@ -277,8 +275,11 @@ def _as_yaml(content: dict) -> str:
     return yaml.safe_dump(content, allow_unicode=True, sort_keys=False, width=1000)
 
 
-def rollback(session: Session, *, article_id: str, to_version: int, editor: str, note: str) -> ArticleVersion:
-    """Publish an older version's content again, as a new version."""
+def rollback_draft(
+    session: Session, *, article_id: str, to_version: int, editor: str, note: str
+) -> ArticleVersion:
+    """An older version's content as a new draft (to review and publish like any other), its change note
+    saying so."""
     old = get_version(session, article_id=article_id, version=to_version)
     previous = latest_version(session, article_id=article_id)
     assert previous is not None
@@ -292,15 +293,18 @@ def rollback(session: Session, *, article_id: str, to_version: int, editor: str,
         effective_to=old.effective_to,
         source_file=old.source_file,
         created_by=editor,
+        change_note=f"rollback to v{to_version}: {note}",
     )
     session.add(draft)
     session.flush()
+    return draft
+
+
+def rollback(session: Session, *, article_id: str, to_version: int, editor: str, note: str) -> ArticleVersion:
+    """Publish an older version's content again, as a new version (the CLI's rollback)."""
+    draft = rollback_draft(session, article_id=article_id, to_version=to_version, editor=editor, note=note)
     return publish(
-        session,
-        article_id=article_id,
-        editor=editor,
-        note=f"rollback to v{to_version}: {note}",
-        version=draft.version,
+        session, article_id=article_id, editor=editor, note=draft.change_note, version=draft.version
     )
 
 
