@@ -9,10 +9,11 @@ RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/frontdesk.tar.gz
 TRAIN_INPUTS := config.yml domain.yml frontdesk/text.py frontdesk/spelling.py $(wildcard frontdesk/data/*) $(shell find nlu -type f -not -path '*/__pycache__/*' -not -name '*.pyc' 2>/dev/null)
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+NLU_EVAL_DATA ?= ../shared/eval/dev_nlu.jsonl
 export RASA_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train serve demo test unit lint format migration clean
+.PHONY: help setup train rollback-model serve demo test unit lint format migration clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,9 +34,19 @@ $(RASA_VENV)/.installed: requirements/rasa.txt
 train: $(MODEL)  ## train the Rasa model (skipped when its inputs have not changed)
 
 # --force: Rasa's cache does not notice a changed jieba dictionary; make already decides when to train.
+# The model in use is kept as models/previous-<UTC time>.tar.gz (the newest 3): `make rollback-model`.
+# Then the new model's NLU figures (benchmarks/nlu_eval.py on NLU_EVAL_DATA), before anything serves it.
 $(MODEL): $(RASA_VENV)/.installed $(TRAIN_INPUTS)
+	@if [ -f $(MODEL) ]; then cp $(MODEL) models/previous-$$(date -u +%Y%m%dT%H%M%SZ).tar.gz; fi
+	@ls -1t models/previous-*.tar.gz 2>/dev/null | tail -n +4 | xargs -r rm -f
 	PYTHONPATH=$(CURDIR) $(RASA) train --data nlu/data --config config.yml --domain domain.yml \
 		--out models --fixed-model-name frontdesk --force --quiet
+	@if [ -f "$(NLU_EVAL_DATA)" ] && [ -x $(PY) ] && [ -z "$$CI" ]; then $(PY) -m benchmarks.nlu_eval --data $(NLU_EVAL_DATA); fi
+
+rollback-model:  ## put the model used before the last training back (models/previous-*.tar.gz, newest first)
+	@previous=$$(ls -1t models/previous-*.tar.gz 2>/dev/null | head -1); \
+	test -n "$$previous" || { echo "no previous model in models/"; exit 1; }; \
+	mv "$$previous" $(MODEL) && touch $(MODEL) && echo "$(MODEL) is now $$previous; restart the front desk"
 
 serve: setup train  ## run the front desk in the foreground (Rasa, actions, and the bot if TELEGRAM_BOT_TOKEN is set)
 	$(PY) -m launcher.serve

@@ -12,7 +12,15 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from backoffice import admin_pages, auth_pages, editor_pages, leader_pages, ticket_pages
+from backoffice import (
+    admin_pages,
+    analytics_pages,
+    auth_pages,
+    editor_pages,
+    inbox_pages,
+    leader_pages,
+    ticket_pages,
+)
 from backoffice.web import SecurityHeadersMiddleware, render
 from frontdesk.config import Settings
 from frontdesk.database import get_engine
@@ -77,10 +85,20 @@ def create_app(settings: Settings) -> Starlette:
             Route("/admin/office-hours", admin_pages.office_hours, methods=["POST"]),
             Route("/admin/audit", admin_pages.audit_log),
             Route("/editor/articles", editor_pages.articles),
+            Route("/editor/articles/new", editor_pages.new_article, methods=["GET", "POST"]),
             Route("/editor/articles/{article_id}", editor_pages.article),
             Route("/editor/articles/{article_id}/diff", editor_pages.compare),
             Route("/editor/articles/{article_id}/edit", editor_pages.edit, methods=["GET", "POST"]),
             Route("/editor/articles/{article_id}/review", editor_pages.review_step, methods=["POST"]),
+            Route("/editor/inbox", inbox_pages.groups),
+            Route("/editor/inbox/{group}", inbox_pages.group_detail),
+            Route("/editor/inbox/{group}/keywords", inbox_pages.add_keywords, methods=["POST"]),
+            Route("/editor/inbox/{group}/examples", inbox_pages.mark_examples, methods=["POST"]),
+            Route("/editor/articles/{article_id}/rollback", editor_pages.rollback, methods=["POST"]),
+            Route("/editor/articles/{article_id}/retire", editor_pages.retire, methods=["POST"]),
+            Route("/editor/articles/{article_id}/versions/{version:int}", editor_pages.version_page),
+            Route("/analytics", analytics_pages.analytics),
+            Route("/analytics/{table}.csv", analytics_pages.export),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(SecurityHeadersMiddleware, strict_transport=secure)],

@@ -18,7 +18,7 @@ SOURCE_FIELDS = ("title", "number", "issuer", "issued_on", "note")
 LIST_FIELDS = {"keywords", "required_documents"}  # one item a line in the form
 OPTIONAL = {"note", "how_to_apply", "processing_time", "contact", "effective_to"}
 FIELD_NAMES = frozenset(
-    {"tiers", "districts", "keywords", "effective_from", "effective_to"}
+    {"id", "topic", "tiers", "districts", "keywords", "effective_from", "effective_to"}
     | {f"source.{name}" for name in SOURCE_FIELDS}
     | {f"{language}.{name}" for language in LANGUAGES for name in TEXT_FIELDS}
 )
@@ -33,6 +33,7 @@ ERROR_CODES = {
     "date_parsing": "date",
     "date_type": "date",
     "literal_error": "choice",
+    "document_number": "document_number",
 }
 
 
@@ -78,9 +79,12 @@ def _choices(form: FormData, name: str, allowed: tuple[str, ...]) -> list[str] |
 
 
 def read_article(form: FormData, *, article_id: str, topic: str) -> ArticleForm:
-    """The submitted form checked by the schema; the article's id and topic are not the form's to change."""
+    """The submitted form checked by the schema, as article `article_id` of `topic` (the page's to say: an
+    existing article's, or the new article form's own fields)."""
     text = {name: str(value).replace("\r\n", "\n").strip() for name, value in form.items() if name != "csrf"}
     values: dict[str, Any] = {
+        "id": article_id,
+        "topic": topic,
         "tiers": _choices(form, "tiers", TIERS),
         "districts": _choices(form, "districts", DISTRICTS),
         "keywords": text.get("keywords", ""),

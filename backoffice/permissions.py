@@ -14,6 +14,7 @@ class Capability(enum.StrEnum):
     LOOK_AFTER_TALENTS = "look_after_talents"  # contact leaders: their talents' workspace
     ADMINISTER = "administer"  # the roster, the pairs, the registry, the calendar
     EDIT_POLICIES = "edit_policies"  # policy editors (accounts made with --editor): the articles
+    SEE_ANALYTICS = "see_analytics"  # administrators, policy editors, department officers: the figures
 
 
 class Forbidden(Exception):
@@ -28,6 +29,8 @@ def capabilities(signed: SignedIn) -> frozenset[Capability]:
         granted.add(Capability.ADMINISTER)
     if signed.account.editor:
         granted.add(Capability.EDIT_POLICIES)
+    if signed.account.admin or signed.account.editor or signed.person.role is Role.OFFICER:
+        granted.add(Capability.SEE_ANALYTICS)  # which districts: analytics.service.scope_of
     return frozenset(granted)
 
 

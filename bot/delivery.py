@@ -32,6 +32,7 @@ from backoffice.models import Account
 from bot.flows import chosen_language
 from bot.keyboards import ticket_button
 from bot.messages import render
+from bot.notices import notice_keyboard
 from bot.votes import rating_keyboard
 from feedback import service as feedback
 from frontdesk.clock import utcnow
@@ -128,8 +129,8 @@ def _person_language(session: Session, row: OutboxMessage) -> str:
 
 
 def _keyboard(row: OutboxMessage) -> InlineKeyboardMarkup | None:
-    """Ticket buttons for staff and leaders; talents' messages have none (but 1–5 under "resolved", in
-    _envelope)."""
+    """Ticket buttons for staff and leaders; talents' messages have none (but 1–5 under "resolved" and the
+    buttons of a policy-change notice, in _envelope)."""
     if row.ticket_id is None or row.recipient_kind == RecipientKind.TALENT:
         return None
     if row.kind == "sla_warning":
@@ -156,11 +157,14 @@ def _envelope(session: Session, row: OutboxMessage, settings: Settings) -> Envel
         ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
         markup = _keyboard(row)
         if row.recipient_kind == RecipientKind.TALENT:
-            language = _talent_language(session, row.recipient, ticket)
+            values = dict(row.payload)  # a payload naming its language (a policy-change notice) is in it
+            language = values.pop("language", None) or _talent_language(session, row.recipient, ticket)
             ask_rating = _asks_rating(session, row, ticket)
-            text = render(f"talent_{row.kind}", language, **row.payload, ask_rating=ask_rating)
+            text = render(f"talent_{row.kind}", language, **values, ask_rating=ask_rating)
             if ask_rating and ticket is not None:
                 markup = rating_keyboard(ticket_id=ticket.id, language=language)
+            elif row.kind == OutboxKind.POLICY_CHANGED:
+                markup = notice_keyboard(session, payload=row.payload, language=language)
         else:
             language = _person_language(session, row)
             text = render(

@@ -9,7 +9,8 @@ import datetime as dt
 import logging
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 from telegram.ext import Application, ContextTypes
 
 from bot.models import ButtonPayload, StaffReplyPrompt
@@ -28,12 +29,17 @@ def remember_payloads(payloads: dict[str, str]) -> None:
     if not payloads:
         return
     with session_scope() as session:
-        known = set(session.scalars(select(ButtonPayload.key).where(ButtonPayload.key.in_(payloads))))
-        session.add_all(ButtonPayload(key=key, payload=p) for key, p in payloads.items() if key not in known)
-        try:
-            session.flush()
-        except IntegrityError:  # another process kept the same key meanwhile: the same payload
-            session.rollback()
+        keep_payloads(session, payloads)
+
+
+def keep_payloads(session: Session, payloads: dict[str, str]) -> None:
+    """Keep payloads under their keys in the caller's transaction, in one statement (a key already kept, or
+    kept by another process meanwhile, stands for the same payload)."""
+    if not payloads:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    rows = [{"key": key, "payload": payload, "created_at": utcnow()} for key, payload in payloads.items()]
+    session.execute(insert(ButtonPayload).values(rows).on_conflict_do_nothing(index_elements=["key"]))
 
 
 def recall_payload(key: str) -> str | None:

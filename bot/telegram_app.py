@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot import delivery, staff, state, talent, updates
+from bot import delivery, notices, staff, state, talent, updates
 from bot.messages import render
 from bot.rasa_client import RasaClient
 from frontdesk.config import Settings
@@ -91,6 +91,7 @@ def build_application(settings: Settings) -> Application:
     updates.register(application)
     state.register(application)
     staff.register(application)  # before talent: staff buttons and the staff group come first
+    notices.register(application)  # before talent: its stop button and /notices
     talent.register(application)
     delivery.register(application)
     application.add_error_handler(_on_error)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.clock import utcnow
 from frontdesk.database import Base, UtcDateTime, string_enum
+from frontdesk.vocabulary import TOPICS
 
 MAX_RECORDED_CHARS = 2000  # a turn keeps the beginning of a long message (a ticket keeps it whole)
 
@@ -36,6 +37,23 @@ UNANSWERED = (
     TurnOutcome.TOPIC_MENU,
     TurnOutcome.NOT_UNDERSTOOD,
     TurnOutcome.TICKET,
+)
+
+
+# The intents an editor may mark a message as (../shared/spec/intents.md, the intents of domain.yml).
+TRAINABLE_INTENTS = (
+    *(f"ask_{topic}" for topic in TOPICS),
+    "request_human",
+    "check_ticket",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "inform",
+    "help",
+    "out_of_scope",
 )
 
 

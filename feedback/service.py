@@ -83,6 +83,18 @@ def vote(
     return Voted.SAME if before == helpful else Voted.CHANGED
 
 
+def unhelpful_votes(
+    session: Session, *, since: dt.datetime, until: dt.datetime
+) -> list[tuple[str, str, dt.datetime]]:
+    """(sender, article, when) of each answer standing marked 👎, voted in [since, until), oldest first."""
+    rows = session.execute(
+        select(AnswerVote.sender_id, AnswerVote.article_id, AnswerVote.created_at)
+        .where(AnswerVote.helpful.is_(False), AnswerVote.created_at >= since, AnswerVote.created_at < until)
+        .order_by(AnswerVote.created_at, AnswerVote.id)
+    )
+    return [(sender, article, at) for sender, article, at in rows]
+
+
 def rate_ticket(
     session: Session, *, ticket_id: str, sender_id: str, score: int, now: dt.datetime | None = None
 ) -> Rated:

@@ -31,6 +31,8 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from analytics import scheduled as analytics_scheduled
+from conversations import scheduled as conversations_scheduled
 from frontdesk.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
 from frontdesk.database import get_engine, session_scope
 from frontdesk.edge import SECRET_HEADER
@@ -303,8 +305,8 @@ def _log_to_file(path: Path) -> Path:
 
 def _sweep_every(interval: float, settings: Settings) -> None:
     """Periodically: the inbox's sweep (spooled messages in, unanswered ones ticketed), then the ticket
-    store's SLA sweep, then the contact leaders' reminders; a failed sweep is logged and retried next
-    time."""
+    store's SLA sweep, then the contact leaders' reminders, then the talents' policy-change notices, then
+    the analytics' rollups; a failed sweep is logged and retried next time."""
     stale_after = dt.timedelta(seconds=settings.unanswered_after_seconds)
     while True:
         time.sleep(interval)
@@ -314,6 +316,10 @@ def _sweep_every(interval: float, settings: Settings) -> None:
                 scheduled.sweep(session, sla=ticket_service.default_sla())
             with session_scope() as session:
                 scheduled.remind_contact_leaders(session, every_days=settings.contact_reminder_days)
+            with session_scope() as session:
+                conversations_scheduled.notify_policy_changes(session)
+            with session_scope() as session:
+                analytics_scheduled.refresh(session, sla=ticket_service.default_sla())
         except Exception as exc:
             log.error("sweep failed (%s); retrying in %.0f s", type(exc).__name__, interval)
 

@@ -6,6 +6,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
+import analytics.models  # noqa: F401
 import backoffice.audit
 import backoffice.models  # noqa: F401
 import bot.models  # noqa: F401

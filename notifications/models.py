@@ -33,6 +33,7 @@ class OutboxKind(enum.StrEnum):
     OUTAGE = "outage"  # to the staff group: the database was down, talents' messages were kept
     CARD_BINDING = "card_binding"  # to a card's holder: it was bound, unbound, or another account tried
     CONTACT_REMINDER = "contact_reminder"  # to a leader: a talent they look after is due for a contact
+    POLICY_CHANGED = "policy_changed"  # to a talent: a policy that answered them has a new version
 
 
 class RecipientKind(enum.StrEnum):

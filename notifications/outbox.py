@@ -5,6 +5,7 @@ about a failure."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import case, or_, select
@@ -77,6 +78,46 @@ def queue_once(
         .returning(OutboxMessage.id)
     )
     return session.execute(statement).scalar_one_or_none()
+
+
+def queue_many_once(
+    session: Session,
+    *,
+    kind: OutboxKind,
+    recipient_kind: RecipientKind,
+    messages: Sequence[tuple[str, dict[str, Any], str]],
+    now: dt.datetime,
+    batch: int = 500,
+) -> int:
+    """Queue (recipient, payload, dedup_key) notifications, `batch` rows to a statement, skipping every key
+    ever queued (as queue_once does). How many were queued."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    queued = 0
+    for start in range(0, len(messages), batch):
+        rows = [
+            {
+                "kind": str(kind),
+                "ticket_id": None,
+                "recipient_kind": str(recipient_kind),
+                "recipient": recipient,
+                "payload": payload,
+                "dedup_key": dedup_key,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "parts_sent": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+            for recipient, payload, dedup_key in messages[start : start + batch]
+        ]
+        statement = (
+            insert(OutboxMessage)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=[OutboxMessage.dedup_key])
+            .returning(OutboxMessage.id)
+        )
+        queued += len(session.execute(statement).scalars().all())
+    return queued
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

@@ -80,7 +80,7 @@ class Ticket(Base):
     sla_warned_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 
 
 class TicketEvent(Base):

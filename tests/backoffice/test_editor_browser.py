@@ -16,6 +16,8 @@ EDITOR_PAGES = (
     f"/editor/articles/{ARTICLE}",
     f"/editor/articles/{ARTICLE}/edit",
     f"/editor/articles/{ARTICLE}/diff?old=1&new=2",
+    f"/editor/articles/{ARTICLE}/versions/2?q=博乐市人才公寓怎么申请&tier=B类&district=博乐市",
+    "/editor/articles/new?topic=housing&question=人才公寓能养猫吗",
 )
 
 

@@ -61,6 +61,7 @@ OUT_OF_SCOPE = {
 }
 CARD = {"in": "BZ2026A001", "out": "BZ2026C002"}  # the contact leader's talent, and another leader's
 ARTICLE = "talent-apartment-bole"  # published once (v1) in `desk`
+NO_GROUP = "0123456789ab"  # no unanswered message in `desk`: no inbox group
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/admin/audit"): Row(admins(200, "GET")),
     ("GET", "/editor/articles"): Row(editors(200, "GET")),
+    ("GET", "/editor/articles/new"): Row(editors(200, "GET")),
+    ("POST", "/editor/articles/new"): Row(editors(400, "POST")),  # an empty form: every field named
     ("GET", "/editor/articles/{article_id}"): Row(editors(200, "GET"), params={"article_id": ARTICLE}),
     ("GET", "/editor/articles/{article_id}/diff"): Row(editors(200, "GET"), params={"article_id": ARTICLE}),
     ("GET", "/editor/articles/{article_id}/edit"): Row(editors(200, "GET"), params={"article_id": ARTICLE}),
@@ -164,6 +167,23 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("POST", "/editor/articles/{article_id}/review"): Row(  # v1 is published: no review step fits it
         editors(409, "POST"), params={"article_id": ARTICLE}, data={"version": "1", "step": "submit"}
+    ),
+    ("POST", "/editor/articles/{article_id}/rollback"): Row(  # v1 is the newest: nothing older to go back to
+        editors(400, "POST"), params={"article_id": ARTICLE}, data={"version": "1"}
+    ),
+    ("POST", "/editor/articles/{article_id}/retire"): Row(  # without the reason: refused, nothing retired
+        editors(400, "POST"), params={"article_id": ARTICLE}, data={"note": ""}
+    ),
+    ("GET", "/editor/articles/{article_id}/versions/{version:int}"): Row(
+        editors(200, "GET"), params={"article_id": ARTICLE, "version:int": "1"}
+    ),
+    ("GET", "/editor/inbox"): Row(editors(200, "GET")),
+    ("GET", "/editor/inbox/{group}"): Row(editors(404, "GET"), params={"group": NO_GROUP}),
+    ("POST", "/editor/inbox/{group}/keywords"): Row(editors(404, "POST"), params={"group": NO_GROUP}),
+    ("POST", "/editor/inbox/{group}/examples"): Row(editors(404, "POST"), params={"group": NO_GROUP}),
+    ("GET", "/analytics"): Row(signed_in(200, method="GET", roles=(OFFICER, ADMIN, EDITOR))),
+    ("GET", "/analytics/{table}.csv"): Row(
+        signed_in(200, method="GET", roles=(OFFICER, ADMIN, EDITOR)), params={"table": "districts"}
     ),
     ("GET", "/static"): Row(public(200), params={"": "app.css"}),
     ("POST", "/logout"): Row(signed_in(303, method="POST")),  # last: it ends the session
