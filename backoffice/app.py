@@ -64,6 +64,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/queue/events", ticket_pages.queue_events),
             Route("/tickets/{ticket_id}", ticket_pages.ticket_detail),
             Route("/tickets/{ticket_id}/act", ticket_pages.ticket_action, methods=["POST"]),
+            Route("/tickets/{ticket_id}/callback-number", ticket_pages.callback_number, methods=["POST"]),
             Route("/leaders", leader_pages.workspace),
             Route("/leaders/talents/{card}", leader_pages.talent_detail),
             Route("/leaders/talents/{card}/contacts", leader_pages.record_contact, methods=["POST"]),
@@ -105,4 +106,5 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={404: not_found},
     )
     app.state.secure_cookies = secure
+    app.state.registry_secret = settings.registry_secret.get_secret_value()
     return app

@@ -4,12 +4,14 @@ actions, through tickets.commands exactly as on Telegram."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from backoffice import audit
 from backoffice.accounts import SignedIn
 from backoffice.web import page, read_form, render
 from frontdesk.clock import utcnow
@@ -17,9 +19,11 @@ from frontdesk.database import session_scope
 from frontdesk.vocabulary import DISTRICTS, TOPICS
 from people import roster
 from people.models import Person, Talent
-from tickets import commands, service
+from tickets import callbacks, commands, service
 from tickets.commands import Refused, Verb
 from tickets.models import Ticket
+
+log = logging.getLogger(__name__)
 
 VIEWS = ("mine", "district", "unassigned")
 QUEUE_PAGE = 100  # rows shown; the filters narrow a longer queue
@@ -120,6 +124,7 @@ def _ticket_page(
     ticket: Ticket,
     *,
     refused: str = "",
+    callback_number: str = "",
     status_code: int = 200,
 ) -> Response:
     talent = db.get(Talent, ticket.card_number) if ticket.card_number else None
@@ -135,6 +140,8 @@ def _ticket_page(
         talent=talent,
         events=events,
         names=names,
+        callback_masked=callbacks.masked_phone(db, ticket_id=ticket.id),
+        callback_number=callback_number,
         clock=service.sla_clock(ticket, sla=service.default_sla(), now=utcnow()),
         verbs=[str(v) for v in commands.allowed(db, ticket=ticket, person=signed.person)],
         text_verbs=[str(v) for v, c in commands.COMMANDS.items() if c.needs_text],
@@ -182,3 +189,25 @@ async def ticket_action(request: Request, db: Session, signed: SignedIn) -> Resp
             )
         return _ticket_page(request, db, signed, ticket, refused=message, status_code=409)
     return RedirectResponse(f"/tickets/{ticket_id}?done={verb}", status_code=303)
+
+
+@page()
+async def callback_number(request: Request, db: Session, signed: SignedIn) -> Response:
+    """The whole call-back number a web talent left, for someone who may see the ticket, once per asking;
+    who asked is in the audit log (the number never is, nor in any log)."""
+    ticket_id = request.path_params["ticket_id"].upper()
+    await read_form(request)
+    try:
+        ticket = commands.visible(db, ticket_id=ticket_id, person=signed.person)
+    except Refused as refused:
+        status = 404 if refused.reason == "no_such_ticket" else 403
+        detail = refused.message(signed.account.language)
+        return render(
+            request, "error.html", signed=signed, status_code=status, message="refused", detail=detail
+        )
+    number = callbacks.callback_phone(db, ticket_id=ticket.id, secret=request.app.state.registry_secret)
+    if number is None:
+        return render(request, "error.html", signed=signed, status_code=404, message="not_found")
+    audit.record(db, actor=signed.person.id, action="ticket.callback_number", subject=ticket.id)
+    log.info("call-back number of %s shown to %s", ticket.id, signed.person.id)
+    return _ticket_page(request, db, signed, ticket, callback_number=number)

@@ -57,6 +57,31 @@ class Settings(BaseSettings):
         description="Session cookies only over HTTPS (__Host- prefix, HSTS); unset: off in the local demo "
         "(plain http://127.0.0.1), on otherwise (behind the HTTPS proxy).",
     )
+    webchat_port: int = Field(default=8082, ge=1, le=65535, description="The web chat, on 127.0.0.1.")
+    webchat_embed_origins: str = Field(
+        default="'self'",
+        description="Sources allowed to embed the web chat in a frame (CSP frame-ancestors, separated by "
+        "spaces), e.g. 'self' https://www.example.gov.cn",
+    )
+    webchat_session_limit: str = Field(
+        default="60/minute",
+        description="API requests one web-chat session may make, polling included (limits notation).",
+    )
+    webchat_message_limit: str = Field(
+        default="20/minute", description="Messages one web-chat session may send."
+    )
+    webchat_address_limit: str = Field(
+        default="600/minute",
+        description="API requests from one client address (a kiosk, an office behind one address).",
+    )
+    webchat_status_limit: str = Field(
+        default="10/hour", description="Ticket-status checks per session and per client address."
+    )
+    webchat_ratelimit_storage: str = Field(
+        default="memory://",
+        description="Where the web chat counts requests: memory:// (one process) or a limits storage URI "
+        "such as redis://127.0.0.1:6379 (several processes).",
+    )
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = Field(

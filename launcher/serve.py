@@ -1,4 +1,5 @@
-"""Process supervisor: database ready, then the action server, the Rasa server and (with a token) the bot.
+"""Process supervisor: database ready, then the action server, the Rasa server, the back office, the web
+chat and (with a token) the bot.
 
 `python -m launcher.serve` runs them in the foreground until Ctrl-C or SIGTERM;
 `--chat` also opens the local terminal chat and stops everything when the chat ends.
@@ -189,7 +190,9 @@ def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]
         DATABASE_URL=settings.database_url,
         SANIC_HOST="127.0.0.1",
         ACTION_ENDPOINT_URL=settings.actions_webhook_url,
+        RASA_URL=settings.rasa_base_url,  # the channels' (bot, web chat) way to Rasa
         BUTTON_SECRET=settings.button_secret.get_secret_value(),
+        REGISTRY_SECRET=settings.registry_secret.get_secret_value(),
         RASA_CHANNEL_SECRET=settings.rasa_channel_secret.get_secret_value(),
         RASA_OPEN_FOR_EVALUATION="1" if settings.open_for_evaluation else "0",
         MAX_MESSAGE_CHARS=str(settings.max_message_chars),
@@ -231,6 +234,8 @@ def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]
     services.append(
         Service("back office", backoffice_command, env, log_dir / "backoffice.log" if log_dir else None)
     )
+    webchat_command = [sys.executable, "-m", "webchat", "serve", "--port", str(settings.webchat_port)]
+    services.append(Service("web chat", webchat_command, env, log_dir / "webchat.log" if log_dir else None))
     if settings.telegram_bot_token:
         services.append(
             Service(
@@ -264,14 +269,15 @@ def _check_prerequisites() -> None:
 def wait_until_ready(
     settings: Settings, services: list[Service], *, timeout: float = READY_TIMEOUT_SECONDS
 ) -> float:
-    """Block until Rasa reports a loaded model and the action server and back office answer; returns the
-    seconds waited."""
+    """Block until Rasa reports a loaded model and the action server, back office and web chat answer;
+    returns the seconds waited."""
     started = time.monotonic()
     params = {"token": settings.rasa_token.get_secret_value()} if settings.rasa_token else None
     pending = {
         "rasa": f"{settings.rasa_base_url}/status",
         "actions": f"http://127.0.0.1:{settings.actions_port}/health",
         "back office": f"http://127.0.0.1:{settings.backoffice_port}/readyz",
+        "web chat": f"http://127.0.0.1:{settings.webchat_port}/readyz",
     }
     while pending:
         for service in services:
@@ -418,6 +424,7 @@ def run(*, with_chat: bool) -> int:
         "RASA_PORT": settings.rasa_port,
         "ACTIONS_PORT": settings.actions_port,
         "BACKOFFICE_PORT": settings.backoffice_port,
+        "WEBCHAT_PORT": settings.webchat_port,
     }
     if settings.telegram_bot_token and settings.telegram_webhook_url:
         ports["TELEGRAM_WEBHOOK_PORT"] = settings.telegram_webhook_port
@@ -445,11 +452,13 @@ def run(*, with_chat: bool) -> int:
         warm_up(settings)
         sweeper.start()
         log.info(
-            "front desk ready in %.1f s: Rasa %s, actions :%d, back office http://127.0.0.1:%d/",
+            "front desk ready in %.1f s: Rasa %s, actions :%d, back office http://127.0.0.1:%d/, "
+            "web chat http://127.0.0.1:%d/",
             seconds,
             settings.rasa_base_url,
             settings.actions_port,
             settings.backoffice_port,
+            settings.webchat_port,
         )
         if with_chat:
             from bot.local_chat import chat

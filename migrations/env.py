@@ -17,6 +17,7 @@ import notifications.models  # noqa: F401
 import people.models  # noqa: F401
 import policies_kb.models  # noqa: F401  (registers the tables)
 import tickets.models  # noqa: F401
+import webchat.models  # noqa: F401
 from frontdesk.config import get_settings
 from frontdesk.database import Base, UtcDateTime, make_engine
 

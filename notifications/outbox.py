@@ -126,14 +126,20 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 def due(
-    session: Session, *, now: dt.datetime, limit: int = 50, talents_of: str | None = None
+    session: Session,
+    *,
+    now: dt.datetime,
+    limit: int = 50,
+    talents_of: str | None = None,
+    talents_only: bool = False,
 ) -> list[OutboxMessage]:
     """Pending messages whose time has come, talents' first, then oldest first (locked against other
     workers on PostgreSQL): a backlog of staff cards, held back by the group chat's rate limit, never
     keeps a talent waiting for their answer or ticket number.
 
     With `talents_of` (a sender-id prefix such as "telegram:"), messages for talents of other channels
-    are left for those channels; messages for staff and leaders are always included.
+    are left for those channels; messages for staff and leaders are included unless `talents_only` (a
+    channel that reaches talents alone, such as the web chat).
     """
     query = (
         select(OutboxMessage)
@@ -141,6 +147,8 @@ def due(
         .order_by(case((OutboxMessage.recipient_kind == RecipientKind.TALENT, 0), else_=1), OutboxMessage.id)
         .limit(limit)
     )
+    if talents_only:
+        query = query.where(OutboxMessage.recipient_kind == RecipientKind.TALENT)
     if talents_of is not None:
         query = query.where(
             or_(

@@ -72,6 +72,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 rasa_open_for_evaluation=False,
                 tracker_store_url=f"sqlite:///{folder / 'rasa-tracker.db'}",
                 backoffice_port=free_port(),
+                webchat_port=free_port(),
             )
         )
         engine = database.get_engine()

@@ -121,3 +121,17 @@ class WorkingTime(Base):
     office_hours: Mapped[str | None] = mapped_column(String(200), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class CallbackPhone(Base):
+    """The phone a talent without a messenger left for a call-back on their ticket (tickets/callbacks.py):
+    never stored in clear text."""
+
+    __tablename__ = "ticket_callback_phones"
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(120))
+    phone_encrypted: Mapped[str] = mapped_column(Text)  # Fernet token
+    last4_hash: Mapped[str] = mapped_column(String(64))  # HMAC of "<ticket id>:<last four digits>"
+    masked: Mapped[str] = mapped_column(String(20))  # 138****1234, what staff see
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

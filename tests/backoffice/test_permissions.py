@@ -22,6 +22,7 @@ from people import roster
 from policies_kb import service as kb_service
 from policies_kb.files import load_directory
 from tests.backoffice.conftest import csrf_of, new_ticket, sign_in
+from tickets import callbacks
 from tickets.models import Ticket
 
 ANONYMOUS, STAFF_HERE, STAFF_ELSEWHERE, OFFICER, LEADER, ADMIN, EDITOR = ROLES = (
@@ -119,6 +120,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/tickets/{ticket_id}/act"): Row(
         signed_in((303, 403), method="POST"), data={"verb": "note", "text": "权限测试"}
     ),
+    ("POST", "/tickets/{ticket_id}/callback-number"): Row(signed_in((200, 403), method="POST")),
     ("GET", "/leaders"): Row(leaders(200, "GET")),
     ("GET", "/leaders/talents/{card}"): Row(leaders((200, 404), "GET")),
     ("POST", "/leaders/talents/{card}/contacts"): Row(
@@ -224,6 +226,12 @@ def desk(office_database):
     tickets = {"bole": new_ticket(), "jinghe": new_ticket(district="精河县"), "top": new_ticket()}
     with session_scope() as session:
         session.get(Ticket, tickets["top"]).escalation_level = 3
+        secret = Settings(_env_file=None).registry_secret.get_secret_value()
+        for ticket_id in tickets.values():  # each left a call-back number in the web chat
+            sender = session.get(Ticket, ticket_id).sender_id
+            callbacks.leave_phone(
+                session, sender_id=sender, ticket_id=ticket_id, phone="13800001234", secret=secret
+            )
     return tickets
 
 

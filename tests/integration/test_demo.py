@@ -26,6 +26,7 @@ def test_demo_chat_answers_opens_a_ticket_and_stops_cleanly(tmp_path):
         RASA_PORT=str(free_port()),
         ACTIONS_PORT=str(free_port()),
         BACKOFFICE_PORT=str(free_port()),
+        WEBCHAT_PORT=str(free_port()),
     )
     env.pop("TELEGRAM_BOT_TOKEN", None)
     lines = "博乐市的人才公寓怎么申请？\n我要找人工\n今天天气怎么样\n/quit\n"
@@ -60,6 +61,7 @@ def test_the_demo_keeps_the_contract_open_for_evaluators_on_this_machine(tmp_pat
         RASA_PORT=rasa.rsplit(":", 1)[1],
         ACTIONS_PORT=str(free_port()),
         BACKOFFICE_PORT=str(free_port()),
+        WEBCHAT_PORT=str(free_port()),
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "launcher.serve"],

@@ -49,6 +49,7 @@ def test_every_service_gets_the_secrets_in_its_environment_and_no_command_line_s
         "action server",
         "rasa server",
         "back office",
+        "web chat",
         "telegram bot",
     ]
     for service in services:
