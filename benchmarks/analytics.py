@@ -20,7 +20,6 @@ import re
 import statistics
 import threading
 import time
-import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -32,10 +31,11 @@ from sqlalchemy import text
 from analytics import rollup, scheduled
 from backoffice import accounts
 from backoffice.app import create_app
+from benchmarks.scratch import scratch_schema
 from frontdesk import database
 from frontdesk.clock import local_today, utcnow
 from frontdesk.config import Settings, get_settings
-from frontdesk.database import make_engine, session_scope
+from frontdesk.database import session_scope
 from frontdesk.migrate import upgrade_schema
 from frontdesk.vocabulary import DISTRICTS, TOPICS
 from launcher.serve import free_port
@@ -256,18 +256,8 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(args.database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{args.database_url}{'&' if '?' in args.database_url else '?'}options=-csearch_path%3D{schema}"
-    try:
+    with scratch_schema(args.database_url) as url:
         measure(url, args)
-    finally:
-        database.get_engine().dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -17,17 +17,17 @@ import random
 import re
 import statistics
 import time
-import uuid
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from starlette.testclient import TestClient
 
 from backoffice import accounts
 from backoffice.app import create_app
+from benchmarks.scratch import scratch_schema
 from frontdesk import database
 from frontdesk.clock import utcnow
 from frontdesk.config import Settings, get_settings
-from frontdesk.database import make_engine, session_scope
+from frontdesk.database import session_scope
 from frontdesk.migrate import upgrade_schema
 from frontdesk.vocabulary import DISTRICTS, TOPICS
 from people import roster
@@ -136,18 +136,8 @@ def main() -> None:
     parser.add_argument("--open-tickets", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(args.database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{args.database_url}{'&' if '?' in args.database_url else '?'}options=-csearch_path%3D{schema}"
-    try:
+    with scratch_schema(args.database_url) as url:
         measure(url, args)
-    finally:
-        database.get_engine().dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -19,11 +19,11 @@ import random
 import statistics
 import time
 import tracemalloc
-import uuid
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 from benchmarks.backoffice import percentile
+from benchmarks.scratch import scratch_schema
 from conversations import inbox
 from conversations.models import ConversationTurn, TurnOutcome
 from feedback import service as feedback_service
@@ -31,7 +31,7 @@ from feedback.models import AnswerVote
 from frontdesk import database
 from frontdesk.clock import utcnow
 from frontdesk.config import get_settings
-from frontdesk.database import make_engine, session_scope
+from frontdesk.database import session_scope
 from frontdesk.migrate import upgrade_schema
 from frontdesk.vocabulary import DISTRICTS, TIERS, TOPICS
 
@@ -198,18 +198,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(args.database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{args.database_url}{'&' if '?' in args.database_url else '?'}options=-csearch_path%3D{schema}"
-    try:
+    with scratch_schema(args.database_url) as url:
         measure(url, args)
-    finally:
-        database.get_engine().dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
