@@ -5,8 +5,8 @@ Who is told: each distinct talent with an ANSWERED turn from an older version of
 NOTICE_WINDOW before the new version was published, who has not turned the notices off
 (conversations.models.NoticePreference; on when there is no row), on a channel that can deliver such a
 message (DELIVERING_CHANNELS: Telegram; the local chat and bare REST ids cannot; the web chat renders the
-notice but joins the tuple only once its page offers the opt-out), in the language of their latest turn. Nothing goes out for a minor correction
-(ArticleVersion.minor_change) or a version without a change note.
+notice but joins the tuple only once its page offers the opt-out), in the language of their latest turn.
+Nothing goes out for a minor correction (ArticleVersion.minor_change) or a version without a change note.
 
 Each notice's dedup key names the version and the talent: running this again, or two sweeps at the same
 moment, queues nothing twice. The rows go in batches of multi-row INSERTs after one SELECT of the
