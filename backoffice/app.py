@@ -21,9 +21,10 @@ from backoffice import (
     leader_pages,
     ticket_pages,
 )
-from backoffice.web import SecurityHeadersMiddleware, render
+from backoffice.web import SECURITY_HEADERS, render
 from frontdesk.config import Settings
 from frontdesk.database import get_engine
+from frontdesk.http_headers import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
 
@@ -102,7 +103,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/analytics/{table}.csv", analytics_pages.export),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[Middleware(SecurityHeadersMiddleware, strict_transport=secure)],
+        middleware=[Middleware(SecurityHeaders, headers=SECURITY_HEADERS, strict_transport=secure)],
         exception_handlers={404: not_found},
     )
     app.state.secure_cookies = secure

@@ -18,7 +18,6 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backoffice import accounts
 from backoffice.accounts import SignedIn
@@ -194,25 +193,3 @@ async def check_csrf(request: Request, signed: SignedIn, *, file_bytes: int = 0)
 
 def new_login_csrf() -> str:
     return secrets.token_urlsafe(32)
-
-
-class SecurityHeadersMiddleware:
-    """Security headers on every response (pages, fragments, assets and errors alike)."""
-
-    def __init__(self, app: ASGIApp, *, strict_transport: bool) -> None:
-        self.app = app
-        self.headers = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
-        if strict_transport:
-            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + self.headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)

@@ -55,13 +55,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.flows import choose_language
 from bot.rasa_client import RasaClient, RasaUnavailable
 from feedback import service as feedback
 from frontdesk.config import Settings
 from frontdesk.database import get_engine, session_scope
+from frontdesk.http_headers import SecurityHeaders
 from frontdesk.vocabulary import STATUS_LABELS
 from tickets import callbacks
 from tickets.service import TICKET_ID_PATTERN
@@ -77,6 +77,12 @@ MAX_BODY_BYTES = 16 * 1024
 MESSAGE_LIMIT = 4000
 MAX_PAYLOAD_CHARS = 2000  # a button's signed payload
 MAX_TITLE_CHARS = 200
+# Every response's headers besides its CSP (the page may be framed only by WEBCHAT_EMBED_ORIGINS).
+PAGE_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
 CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{8,40}")  # the page's own id of a message, the same when it retries
 LANGUAGES = ("zh", "en")
 _ORIGIN = re.compile(r"^('self'|'none'|https?://[A-Za-z0-9.-]+(:\d{1,5})?|https://\*\.[A-Za-z0-9.-]+)$")
@@ -122,33 +128,6 @@ def content_security_policy(embed_origins: str) -> str:
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         f"frame-ancestors {' '.join(origins)}; base-uri 'none'; form-action 'self'; object-src 'none'"
     )
-
-
-class SecurityHeaders:
-    """Security headers on every response; the page may be framed only by WEBCHAT_EMBED_ORIGINS."""
-
-    def __init__(self, app: ASGIApp, *, csp: str, strict_transport: bool) -> None:
-        self.app = app
-        self.headers = [
-            (b"content-security-policy", csp.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-        ]
-        if strict_transport:
-            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + self.headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
@@ -507,7 +486,10 @@ def create_app(settings: Settings, *, rasa: RasaClient | None = None, deliver: b
         middleware=[
             Middleware(
                 SecurityHeaders,
-                csp=content_security_policy(settings.webchat_embed_origins),
+                headers={
+                    **PAGE_HEADERS,
+                    "content-security-policy": content_security_policy(settings.webchat_embed_origins),
+                },
                 strict_transport=settings.secure_cookies,
             )
         ],
