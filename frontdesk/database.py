@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import DateTime, Dialect, Engine, Enum, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Dialect, Engine, Enum, MetaData, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -105,3 +106,13 @@ def session_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Sess
 def string_enum(cls: type[enum.Enum]) -> Enum:
     """A column of a string enum, stored as its values (portable: no native database enum)."""
     return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+def holds_lock(session: Session, *, name: str) -> bool:
+    """Whether this transaction got the lock called `name` (PostgreSQL's transaction-level advisory lock,
+    released at commit or rollback): of several processes doing the same periodic work (two launchers), one
+    at a time does it, the others skip that turn. SQLite is one machine's database: always True."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())

@@ -35,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from analytics import scheduled as analytics_scheduled
 from conversations import scheduled as conversations_scheduled
 from frontdesk.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
-from frontdesk.database import get_engine, session_scope
+from frontdesk.database import get_engine, holds_lock, session_scope
 from frontdesk.edge import SECRET_HEADER
 from inbox import scheduled as inbox_scheduled
 from launcher.prepare import prepare_database, prepare_demo_office, prepare_tracker_store
@@ -312,20 +312,28 @@ def _log_to_file(path: Path) -> Path:
 def _sweep_every(interval: float, settings: Settings) -> None:
     """Periodically: the inbox's sweep (spooled messages in, unanswered ones ticketed), then the ticket
     store's SLA sweep, then the contact leaders' reminders, then the talents' policy-change notices, then
-    the analytics' rollups; a failed sweep is logged and retried next time."""
+    the analytics' rollups; a failed sweep is logged and retried next time. With several launchers on one
+    PostgreSQL database, each database sweep is done by one of them at a time (holds_lock); the others
+    skip it that turn."""
     stale_after = dt.timedelta(seconds=settings.unanswered_after_seconds)
     while True:
         time.sleep(interval)
         try:
-            inbox_scheduled.sweep(spool_dir=settings.spool_dir, stale_after=stale_after)
+            inbox_scheduled.sweep(
+                spool_dir=settings.spool_dir, stale_after=stale_after
+            )  # this machine's spool
             with session_scope() as session:
-                scheduled.sweep(session, sla=ticket_service.default_sla())
+                if holds_lock(session, name="sla-sweep"):
+                    scheduled.sweep(session, sla=ticket_service.default_sla())
             with session_scope() as session:
-                scheduled.remind_contact_leaders(session, every_days=settings.contact_reminder_days)
+                if holds_lock(session, name="contact-reminders"):
+                    scheduled.remind_contact_leaders(session, every_days=settings.contact_reminder_days)
             with session_scope() as session:
-                conversations_scheduled.notify_policy_changes(session)
+                if holds_lock(session, name="policy-notices"):
+                    conversations_scheduled.notify_policy_changes(session)
             with session_scope() as session:
-                analytics_scheduled.refresh(session, sla=ticket_service.default_sla())
+                if holds_lock(session, name="analytics-rollup"):
+                    analytics_scheduled.refresh(session, sla=ticket_service.default_sla())
         except Exception as exc:
             log.error("sweep failed (%s); retrying in %.0f s", type(exc).__name__, interval)
 
