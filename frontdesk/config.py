@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         description="Rasa's SQL tracker store (conversations, slots, pending forms; Rasa's SQLAlchemy 1.4 "
         "URL, e.g. postgresql://user@host/rasa: a database of its own, not the front desk's).",
     )
+    lock_store_url: str | None = Field(
+        default=None,
+        pattern=r"^redis://[^/\s]+(:\d{1,5})?(/\d{1,2})?$",
+        description="Rasa's Redis lock store (e.g. redis://127.0.0.1:6379/1): of several Rasa instances, "
+        "never two processing one talent's messages at once; unset: Rasa's in-memory lock (one instance).",
+    )
     rasa_timeout_seconds: float = Field(default=10.0, gt=0)
     actions_port: int = Field(default=5055, ge=1, le=65535)
     backoffice_port: int = Field(default=8080, ge=1, le=65535, description="The back office, on 127.0.0.1.")

@@ -177,6 +177,24 @@ def channel_headers(settings: Settings) -> dict[str, str]:
     return {SECRET_HEADER: settings.rasa_channel_secret.get_secret_value()}
 
 
+def lock_store_environment(url: str | None) -> dict[str, str]:
+    """The lock_store of endpoints.yml: Rasa's Redis lock store at `url`, else its in-memory lock."""
+    if url is None:
+        return {
+            "LOCK_STORE_TYPE": "in_memory",
+            "LOCK_STORE_HOST": "",
+            "LOCK_STORE_PORT": "0",
+            "LOCK_STORE_DB": "0",
+        }
+    parsed = make_url(url)
+    return {
+        "LOCK_STORE_TYPE": "redis",
+        "LOCK_STORE_HOST": parsed.host or "127.0.0.1",
+        "LOCK_STORE_PORT": str(parsed.port or 6379),
+        "LOCK_STORE_DB": parsed.database or "1",
+    }
+
+
 def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]:
     """The services to start, configured through their environment; `settings` must have their secrets
     (`with_secrets`), which no command line shows."""
@@ -197,6 +215,7 @@ def build_services(settings: Settings, *, log_dir: Path | None) -> list[Service]
         RASA_OPEN_FOR_EVALUATION="1" if settings.open_for_evaluation else "0",
         MAX_MESSAGE_CHARS=str(settings.max_message_chars),
         TRACKER_STORE_URL=settings.tracker_store_url,
+        **lock_store_environment(settings.lock_store_url),
         PYTHONPATH=str(PROJECT_ROOT),
     )
     # No --cors: a web page's preflight for the secret header is refused. --auth-token from RASA_TOKEN
