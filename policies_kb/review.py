@@ -154,6 +154,9 @@ def publish_approved(
     )
     if getattr(claimed, "rowcount", 0) != 1:
         raise ReviewRefused("wrong_status", f"{article_id} v{version} is not approved")
+    current = service.published_version(session, article_id=article_id)
+    if current is not None and current.version > found.version:  # e.g. the CLI published a later draft
+        raise ReviewRefused("newer_published", f"{article_id} v{current.version} is published meanwhile")
     found.minor_change = minor
     published = service.promote(session, [found], editor=editor, note=note or found.change_note)[0]
     _record(session, published, action=Step.PUBLISH, actor=editor, comment=note)

@@ -178,6 +178,15 @@ def versions_with_status(session: Session, *, status: VersionStatus) -> list[Art
     )
 
 
+def published_version(session: Session, *, article_id: str) -> ArticleVersion | None:
+    """The version of the article that answers now, if any."""
+    return session.scalar(
+        select(ArticleVersion).where(
+            ArticleVersion.article_id == article_id, ArticleVersion.status == VersionStatus.PUBLISHED
+        )
+    )
+
+
 def published_versions(session: Session) -> list[ArticleVersion]:
     """The version of every article that answers now (retired articles have none)."""
     return versions_with_status(session, status=VersionStatus.PUBLISHED)
@@ -310,11 +319,7 @@ def rollback(session: Session, *, article_id: str, to_version: int, editor: str,
 
 def retire(session: Session, *, article_id: str, editor: str, note: str) -> ArticleVersion:
     """Withdraw an article: its published version stops answering."""
-    current = session.scalar(
-        select(ArticleVersion).where(
-            ArticleVersion.article_id == article_id, ArticleVersion.status == VersionStatus.PUBLISHED
-        )
-    )
+    current = published_version(session, article_id=article_id)
     if current is None:
         raise KnowledgeBaseError(f"article {article_id!r} has no published version to retire")
     current.status = VersionStatus.RETIRED

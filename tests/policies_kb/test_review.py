@@ -11,6 +11,7 @@ from policies_kb.answers import choose_article
 from policies_kb.files import load_directory
 from policies_kb.models import VersionStatus
 from policies_kb.review import ReviewRefused
+from policies_kb.schema import ArticleContent
 
 TODAY = dt.date(2026, 11, 30)
 ARTICLE = "talent-apartment-bole"
@@ -116,3 +117,15 @@ def test_steps_out_of_order_are_refused_and_change_nothing(session, draft):
 def test_the_command_line_still_publishes_drafts_directly(session, draft):
     published = service.publish(session, article_id=ARTICLE, editor="王编辑", note="批量")
     assert published.version == 2 and published.status is VersionStatus.PUBLISHED
+
+
+def test_an_approved_version_older_than_one_published_meanwhile_is_not_published(session, draft):
+    review.submit(session, article_id=ARTICLE, version=2, editor="editor-a")
+    review.approve(session, article_id=ARTICLE, version=2, reviewer="editor-b")
+    newer = draft.content | {"keywords": [*draft.content["keywords"], "批量"]}
+    service.import_draft(session, content=ArticleContent.model_validate(newer), editor="王编辑")
+    service.publish(session, article_id=ARTICLE, editor="王编辑", note="批量")  # the CLI: v3
+    with pytest.raises(ReviewRefused) as refused:
+        review.publish_approved(session, article_id=ARTICLE, version=2, editor="editor-b")
+    assert refused.value.code == "newer_published"
+    assert (_status(session, 2), _status(session, 3)) == (VersionStatus.APPROVED, VersionStatus.PUBLISHED)
