@@ -7,13 +7,16 @@ is told of the change (by the launcher's sweep) and sees the new answer from the
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from backoffice import accounts
 from conversations import scheduled
 from people import roster
+from policies_kb.models import ArticleVersion, ReviewEvent, VersionStatus
 from tests.backoffice.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _require, accessibility_problems
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.test_journeys import buttons, message_with
@@ -37,6 +40,18 @@ def editors(stack) -> None:
         assert not roster.import_roster(session, text=EDITORS, fmt="yaml").problems
         for person_id in ("journey-editor", "journey-reviewer"):
             accounts.create_account(session, person_id=person_id, password=PASSWORD, editor=True)
+
+
+@pytest.fixture
+def knowledge_base_kept(stack) -> Iterator[None]:
+    """The stack's knowledge base as it was before, for the tests after this one (they share the stack)."""
+    yield
+    with Session(stack.engine) as session, session.begin():
+        session.execute(delete(ReviewEvent).where(ReviewEvent.article_id == ARTICLE))
+        later = (ArticleVersion.article_id == ARTICLE) & (ArticleVersion.version > 1)
+        session.execute(delete(ArticleVersion).where(later))
+        first = (ArticleVersion.article_id == ARTICLE) & (ArticleVersion.version == 1)
+        session.execute(update(ArticleVersion).where(first).values(status=VersionStatus.PUBLISHED))
 
 
 def in_the_back_office(base_url: str) -> str:
@@ -99,7 +114,7 @@ def preview_approve_and_publish(page) -> str:
 
 
 async def test_a_published_change_reaches_the_preview_the_assistant_and_the_talent_answered_before(
-    stack, stack_bot, fake_api: FakeBotApi, editors
+    stack, stack_bot, fake_api: FakeBotApi, editors, knowledge_base_kept
 ):
     _require(CHROMIUM, "apt-get install chromium (.ci/run does)")
     fake_api.send_text(TALENT, QUESTION)
