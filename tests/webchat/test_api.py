@@ -8,6 +8,7 @@ import json
 import logging
 import time
 
+import redis
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -29,6 +30,8 @@ from tickets import service as ticket_service
 from tickets.models import CallbackPhone, Ticket, TicketEvent
 from webchat import delivery
 from webchat.app import create_app
+
+SHARED_COUNTS = "redis://127.0.0.1:6379/15"  # the machine's Redis; a database of this test's own
 
 
 def ask(client: TestClient, headers: dict[str, str], text: str) -> list[dict]:
@@ -186,6 +189,20 @@ def test_too_many_messages_are_refused_with_retry_after(chat_settings, rasa):
         assert client.get("/api/messages", headers=headers).status_code == 200  # reading goes on
         ask(client, open_session(client), "另一个会话")  # another session has its own count
     assert len(rasa.received) == 3
+
+
+def test_two_web_chat_processes_count_one_address_together_in_redis(chat_settings, rasa):
+    redis.Redis.from_url(SHARED_COUNTS).flushdb()
+    settings = chat_settings.model_copy(
+        update={"webchat_address_limit": "3/minute", "webchat_ratelimit_storage": SHARED_COUNTS}
+    )
+    first, second = (create_app(settings, rasa=rasa, deliver=False) for _ in range(2))
+    with TestClient(first) as one, TestClient(second) as other:
+        headers = open_session(one)
+        assert other.get("/api/messages", headers=headers).status_code == 200
+        assert one.get("/api/messages", headers=headers).status_code == 200
+        refused = other.get("/api/messages", headers=headers)  # the fourth request of the address
+        assert refused.status_code == 429 and "retry-after" in refused.headers
 
 
 def test_too_many_requests_from_one_address_are_refused(chat_settings, rasa):
