@@ -9,11 +9,13 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
 from starlette.testclient import TestClient
+from starlette.types import ASGIApp
 
 from backoffice import accounts
 from backoffice.app import create_app
@@ -118,21 +120,30 @@ def _require(path: Path, how: str) -> None:
         pytest.skip(f"{path} is missing: {how}")
 
 
-@pytest.fixture
-def office_url(office_database: str) -> Iterator[str]:
-    """The back office served by uvicorn in a thread, on a free loopback port."""
+@contextmanager
+def served(app: ASGIApp, *, what: str) -> Iterator[str]:
+    """`app` served by uvicorn in a thread on a free loopback port: its base URL, until the block ends."""
     port = free_port()
-    app = create_app(Settings(_env_file=None, database_url=office_database, backoffice_secure_cookies=False))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
-        assert time.monotonic() < deadline, "the back office did not start"
+        assert time.monotonic() < deadline, f"{what} did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def office_url(office_database: str) -> Iterator[str]:
+    """The back office served by uvicorn in a thread, on a free loopback port."""
+    app = create_app(Settings(_env_file=None, database_url=office_database, backoffice_secure_cookies=False))
+    with served(app, what="the back office") as url:
+        yield url
 
 
 @pytest.fixture

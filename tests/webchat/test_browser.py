@@ -5,16 +5,13 @@ the pages in both languages, in the browser and at the kiosk."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect
 
-from launcher.serve import free_port, stop_all, wait_until_ready
-from tests.backoffice.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, _require, accessibility_problems
+from launcher.serve import stop_all, wait_until_ready
+from tests.backoffice.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, _require, accessibility_problems, served
 
 pytestmark = pytest.mark.integration
 
@@ -27,21 +24,9 @@ def chat_url(stack) -> Iterator[str]:
     """The web chat in front of the stack, served by uvicorn in a thread on a free loopback port."""
     from webchat.app import create_app
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(  # the stack's own web chat delivers the outbox
-            create_app(stack.settings, deliver=False), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the web chat did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    # the stack's own web chat delivers the outbox
+    with served(create_app(stack.settings, deliver=False), what="the web chat") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
